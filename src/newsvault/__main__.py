@@ -1,0 +1,5 @@
+"""`python -m newsvault`: the command line."""
+
+from newsvault.cli import main
+
+main()

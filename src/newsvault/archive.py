@@ -1,0 +1,230 @@
+"""Storage on a caller's Session: save articles, record fetches, look them up (I/O via session).
+
+Nothing here commits: the caller owns the transaction (SQLAlchemy's session guidance), so the
+pipeline can give each article one short transaction of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newsvault.models import ArticleRow, Fetch, RawPage, Source
+from newsvault.records import Article, Page
+
+Outcome = Literal["new", "updated", "unchanged"]
+
+#: zlib level for raw pages: level 6 is zlib's default balance; HTML shrinks 4-8x and pages
+#: are compressed once per change, so higher levels buy little for the CPU they cost.
+RAW_COMPRESSION_LEVEL = 6
+
+#: The article fields copied from an Article into its row; a re-fetch compares exactly these.
+ARTICLE_FIELDS = (
+    "canonical_url",
+    "title",
+    "byline",
+    "authors",
+    "description",
+    "published_at",
+    "modified_at",
+    "language",
+    "site_name",
+    "image_url",
+    "text",
+    "markdown",
+)
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What save_article did: the row's id and whether it was new, updated or unchanged."""
+
+    article_id: int
+    outcome: Outcome
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO-8601 string from the extractor as an aware UTC datetime (naive is taken as UTC)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def content_hash(article: Article) -> str:
+    """A fingerprint of what a reader sees: title and text, whitespace-normalised."""
+    normal = " ".join(f"{article.title or ''}\n{article.text}".split())
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def _article_values(article: Article) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(article, name) for name in ARTICLE_FIELDS}
+    values["authors"] = list(article.authors)
+    values["published_at"] = parse_time(article.published_at)
+    values["modified_at"] = parse_time(article.modified_at)
+    values["word_count"] = len(_WORD.findall(article.text))
+    values["content_hash"] = content_hash(article)
+    return values
+
+
+def source_for(session: Session, host: str, name: str | None, now: datetime) -> Source:
+    """The sources row for a host, created on first sight; a site name fills a missing one."""
+    source = session.scalars(select(Source).where(Source.host == host)).one_or_none()
+    if source is None:
+        source = Source(host=host, name=name, first_seen_at=now)
+        session.add(source)
+        session.flush()
+    elif source.name is None and name:
+        source.name = name
+    return source
+
+
+def save_article(
+    session: Session, page: Page, article: Article, *, extractor_version: str
+) -> Saved:
+    """Insert or update the article archived under page.url; flushes, never commits.
+
+    A re-fetch that extracts the same values changes no article column; the raw page is
+    replaced only when its bytes differ.
+    """
+    now = page.fetched_at
+    values = _article_values(article)
+    row = session.scalars(select(ArticleRow).where(ArticleRow.url == page.url)).one_or_none()
+    if row is None:
+        host = urlsplit(page.final_url).hostname or ""
+        source = source_for(session, host, article.site_name, now)
+        row = ArticleRow(
+            url=page.url,
+            final_url=page.final_url,
+            source_id=source.id,
+            extractor_version=extractor_version,
+            first_seen_at=now,
+            fetched_at=now,
+            updated_at=now,
+            **values,
+        )
+        session.add(row)
+        session.flush()
+        _store_raw(session, row.id, page)
+        return Saved(row.id, "new")
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if page.final_url != row.final_url:
+        changed["final_url"] = page.final_url
+    _store_raw(session, row.id, page)
+    if not changed:
+        return Saved(row.id, "unchanged")
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.extractor_version = extractor_version
+    row.fetched_at = now
+    row.updated_at = now
+    session.flush()
+    return Saved(row.id, "updated")
+
+
+def _store_raw(session: Session, article_id: int, page: Page) -> None:
+    digest = hashlib.sha256(page.content).hexdigest()
+    raw = session.scalars(select(RawPage).where(RawPage.article_id == article_id)).one_or_none()
+    if raw is not None and raw.body_sha256 == digest:
+        return
+    if raw is None:
+        raw = RawPage(article_id=article_id)
+        session.add(raw)
+    raw.final_url = page.final_url
+    raw.status = page.status
+    raw.headers = dict(page.headers)
+    raw.encoding = page.encoding
+    raw.compression = "zlib"
+    raw.body = zlib.compress(page.content, RAW_COMPRESSION_LEVEL)
+    raw.body_size = len(page.content)
+    raw.body_sha256 = digest
+    raw.fetched_at = page.fetched_at
+    session.flush()
+
+
+def raw_body(raw: RawPage) -> bytes:
+    """The raw page bytes as the server sent them (after transfer decoding)."""
+    if raw.compression == "zlib":
+        return zlib.decompress(raw.body)
+    return raw.body
+
+
+def record_fetch(
+    session: Session,
+    *,
+    url: str,
+    started_at: datetime,
+    duration: float,
+    outcome: str,
+    status: int | None = None,
+    final_url: str | None = None,
+    size: int | None = None,
+    error_kind: str | None = None,
+    message: str | None = None,
+    article_id: int | None = None,
+) -> Fetch:
+    """Add one row to `fetches`: every attempt, whatever its outcome."""
+    fetch = Fetch(
+        url=url,
+        final_url=final_url,
+        started_at=started_at,
+        duration_ms=round(duration * 1000),
+        status=status,
+        outcome=outcome,
+        error_kind=error_kind,
+        message=message,
+        bytes=size,
+        article_id=article_id,
+    )
+    session.add(fetch)
+    session.flush()
+    return fetch
+
+
+def find_article(session: Session, key: str) -> ArticleRow | None:
+    """An article by id, by the URL it was archived under, or by its canonical or final URL."""
+    if key.isdigit():
+        return session.get(ArticleRow, int(key))
+    for column in (ArticleRow.url, ArticleRow.canonical_url, ArticleRow.final_url):
+        row = session.scalars(select(ArticleRow).where(column == key).limit(1)).first()
+        if row is not None:
+            return row
+    return None
+
+
+def to_article(row: ArticleRow) -> Article:
+    """The stored row as the public Article record (times as ISO-8601 in UTC)."""
+    return Article(
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        byline=row.byline,
+        authors=tuple(row.authors or ()),
+        description=row.description,
+        published_at=_iso(row.published_at),
+        modified_at=_iso(row.modified_at),
+        language=row.language,
+        site_name=row.site_name,
+        image_url=row.image_url,
+        text=row.text,
+        markdown=row.markdown,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

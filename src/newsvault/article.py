@@ -1,0 +1,115 @@
+"""The public extractor: HTML in, Article out; composes the metadata and content stages (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+from newsvault import content, metadata, render
+from newsvault.clean import normalize_space
+from newsvault.encoding import decode_html
+from newsvault.errors import ExtractError, NotAnArticle
+from newsvault.records import Article, Block, Metadata
+
+# Text with more than this share of control characters (NUL, etc.) is binary, not HTML.
+MAX_CONTROL_SHARE = 0.01
+# How many leading blocks may repeat a metadata field (title, byline, standfirst, date line).
+FIELD_SEARCH_BLOCKS = 5
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door)\b\s*", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """An Article together with the body blocks it was rendered from."""
+
+    article: Article
+    blocks: tuple[Block, ...]
+
+
+def extract(html: str | bytes, url: str | None = None) -> Article:
+    """Extract the article of one HTML page.
+
+    `html` as bytes is decoded with newsvault.encoding; `url` is the page's address, used to
+    absolutise links. Raises NotAnArticle when the page holds no article, ExtractError when it
+    cannot be parsed at all.
+    """
+    return extract_with_blocks(html, url).article
+
+
+def extract_with_blocks(html: str | bytes, url: str | None = None) -> Extraction:
+    """Like `extract`, and also return the body blocks (for callers that render them)."""
+    tree = parse(html)
+    meta = metadata.read(tree, url)
+    blocks = drop_field_blocks(content.extract_blocks(tree, url), meta)
+    if not blocks:
+        raise NotAnArticle("body is empty once title, byline and standfirst are taken out")
+    return Extraction(_article(meta, blocks, url), blocks)
+
+
+def parse(html: str | bytes) -> HtmlElement:
+    """Parse a page once; the tree is shared by every stage. Raises ExtractError."""
+    text = decode_html(html)[0] if isinstance(html, bytes) else html
+    if not text.strip():
+        raise ExtractError("the page is empty")
+    if len(_CONTROL.findall(text)) > MAX_CONTROL_SHARE * len(text):
+        raise ExtractError("the page is binary data, not HTML")
+    # lxml refuses a str that declares an encoding, so it gets UTF-8 bytes and says so; a
+    # parser per call keeps concurrent extractions apart.
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+    try:
+        root: HtmlElement = lxml.html.document_fromstring(
+            text.encode("utf-8", "replace"), parser=parser
+        )
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"the page could not be parsed: {exc}") from exc
+    return root
+
+
+def drop_field_blocks(blocks: tuple[Block, ...], meta: Metadata) -> tuple[Block, ...]:
+    """Drop leading blocks that repeat a field: the title, the byline line, the standfirst
+    (when it equals the description, which keeps it)."""
+    fields = _field_keys(meta)
+    head = [b for b in blocks[:FIELD_SEARCH_BLOCKS] if not _is_field(b, fields, meta)]
+    return (*head, *blocks[FIELD_SEARCH_BLOCKS:])
+
+
+def _field_keys(meta: Metadata) -> set[str]:
+    values = (meta.title, meta.description, meta.byline)
+    return {_key(v) for v in values if v}
+
+
+def _is_field(block: Block, fields: set[str], meta: Metadata) -> bool:
+    if block.kind not in ("p", "h"):
+        return False
+    if _key(block.text) in fields:
+        return True
+    names = metadata.split_names(block.text) if _BYLINE_LINE.match(block.text) else []
+    return bool(names) and {_key(n) for n in names} <= {_key(a) for a in meta.authors}
+
+
+def _key(text: str) -> str:
+    return normalize_space(text).casefold()
+
+
+def _article(meta: Metadata, blocks: tuple[Block, ...], url: str | None) -> Article:
+    return Article(
+        url=url,
+        canonical_url=meta.canonical_url,
+        title=meta.title,
+        byline=meta.byline,
+        authors=meta.authors,
+        description=meta.description,
+        published_at=meta.published_at,
+        modified_at=meta.modified_at,
+        language=meta.language,
+        site_name=meta.site_name,
+        image_url=meta.image_url,
+        text=render.to_text(blocks),
+        markdown=render.to_markdown(blocks),
+    )

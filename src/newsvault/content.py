@@ -1,0 +1,295 @@
+"""Article body: clean the page, find the article, walk it into ordered Blocks (pure)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+from readability import Document
+from readability.readability import Unparseable
+
+from newsvault import clean
+from newsvault.errors import ExtractError, NotAnArticle
+from newsvault.records import Block, BlockKind
+
+# ---------------------------------------------------------------------------------------------
+# Thresholds. Calibrated together on fixtures/pages and the shared benchmark pages.
+# ---------------------------------------------------------------------------------------------
+
+# A CMS container (entry-content, itemprop=articleBody...) is trusted as the whole body only when
+# it still holds this much text after cleaning; paywalled stubs and empty wrappers hold less.
+MIN_CONTAINER_CHARS = 250
+
+# Below this much body text there is no article, whatever the page looks like: error pages,
+# galleries, video pages with a one-line caption.
+MIN_BODY_CHARS = 200
+
+# A body of fewer paragraphs than this must be long to count: a homepage or section page yields
+# two or three teaser sentences, a real short news item yields one long paragraph or several.
+MIN_PARAGRAPHS = 3
+MIN_SHORT_BODY_CHARS = 400
+
+# A paragraph, list item or heading that is nearly all link text is a teaser or a "read more"
+# link, not prose. 0.9 leaves sentences with a few linked names alone.
+MAX_LINK_DENSITY = 0.9
+
+# ...and a body whose text is mostly links overall is a list of links (a homepage).
+MAX_BODY_LINK_DENSITY = 0.5
+
+# How many leading blocks are searched for a repeated title: the title sits at the top, under
+# at most a kicker or a date line.
+TITLE_SEARCH_BLOCKS = 3
+
+# Tags that start a new block of text; everything else is inline and flows into the current one.
+_BLOCK_TAG_NAMES = (
+    "address article aside blockquote body caption center dd details div dl dt fieldset"
+    " figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre"
+    " section summary table tbody td tfoot th thead tr ul"
+)
+BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+LIST_TAGS = frozenset(("ul", "ol"))
+
+_ID = "data-nv-id"  # stamped on every element so readability's picks map back to our tree
+_BREAK = "\x1e"  # stands for <br> inside a block until the block is flushed
+_PARAGRAPH_BREAK = re.compile(_BREAK + r"\s*(?:" + _BREAK + r"\s*)+")
+
+
+def extract_blocks(tree: HtmlElement, url: str | None) -> tuple[Block, ...]:
+    """The article body of a parsed page, as ordered blocks.
+
+    `tree` is not modified. Raises NotAnArticle when the page holds no article, ExtractError
+    when readability cannot read it.
+    """
+    work = copy.deepcopy(tree)
+    container = clean.find_container(work)
+    clean.clean(work, container)
+    if container is not None and _text_length(container) >= MIN_CONTAINER_CHARS:
+        walked = _walk_all(container)
+    else:
+        walked = _walk_readability(work)
+    blocks = _tidy(walked, page_titles(tree))
+    _check_article(blocks)
+    return tuple(b.block for b in blocks)
+
+
+# --- the walk ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Walked:
+    """A block with the share of its text that was link text."""
+
+    block: Block
+    link_density: float
+
+
+@dataclass
+class _Flow:
+    """Collects inline text into blocks of the current kind as the walk goes."""
+
+    keep: Callable[[HtmlElement], bool]
+    blocks: list[_Walked] = field(default_factory=list)
+    kind: BlockKind = "p"
+    ordered: bool = False
+    parts: list[tuple[str, bool]] = field(default_factory=list)
+    in_link: int = 0
+
+    def add_text(self, text: str | None) -> None:
+        if text:
+            self.parts.append((text, self.in_link > 0))
+
+    def flush(self) -> None:
+        raw = "".join(t for t, _ in self.parts)
+        linked = sum(len(clean.normalize_space(t)) for t, is_link in self.parts if is_link)
+        self.parts = []
+        for chunk in _PARAGRAPH_BREAK.split(raw):
+            self.add_block(self.kind, chunk, linked / max(1, len(clean.normalize_space(raw))))
+
+    def add_block(self, kind: BlockKind, text: str, density: float = 0.0, level: int = 0) -> None:
+        text = clean.normalize_space(text.replace(_BREAK, " "))
+        if text:
+            block = Block(kind, text, level=level, ordered=self.ordered and kind == "li")
+            self.blocks.append(_Walked(block, density))
+
+
+def _walk_all(container: HtmlElement) -> list[_Walked]:
+    flow = _Flow(keep=lambda el: True)
+    _emit(container, flow)
+    flow.flush()
+    return flow.blocks
+
+
+def _emit(el: HtmlElement, flow: _Flow) -> None:
+    """Emit a kept element: its own text, its kept children and their tails."""
+    tag = el.tag
+    if tag in HEADING_TAGS:
+        _emit_heading(el, flow)
+    elif tag == "pre":
+        flow.flush()
+        flow.blocks.append(_Walked(Block("pre", el.text_content().strip("\n")), 0.0))
+    elif tag == "br":
+        flow.add_text(_BREAK)
+    elif tag in LIST_TAGS or tag == "li" or tag == "blockquote":
+        _emit_nested(el, flow)
+    elif tag in BLOCK_TAGS:
+        flow.flush()
+        _emit_children(el, flow)
+        flow.flush()
+    else:
+        _emit_inline(el, flow)
+
+
+def _emit_children(el: HtmlElement, flow: _Flow) -> None:
+    flow.add_text(el.text)
+    for child in el:
+        if isinstance(child.tag, str) and flow.keep(child):
+            _emit(child, flow)
+        flow.add_text(child.tail)
+
+
+def _emit_inline(el: HtmlElement, flow: _Flow) -> None:
+    is_link = el.tag == "a"
+    flow.in_link += is_link
+    _emit_children(el, flow)
+    flow.in_link -= is_link
+
+
+def _emit_heading(el: HtmlElement, flow: _Flow) -> None:
+    flow.flush()
+    text = clean.normalize_space(el.text_content())
+    links = sum(len(clean.normalize_space(a.text_content())) for a in el.iter("a"))
+    flow.blocks.append(_Walked(Block("h", text, level=int(el.tag[1])), links / max(1, len(text))))
+
+
+def _emit_nested(el: HtmlElement, flow: _Flow) -> None:
+    """Lists, list items and quotes: the text inside takes their kind, then the old kind returns."""
+    flow.flush()
+    saved = (flow.kind, flow.ordered)
+    if el.tag in LIST_TAGS:
+        flow.ordered = el.tag == "ol"
+    elif el.tag == "li":
+        flow.kind = "li"
+    else:
+        flow.kind = "quote"
+    _emit_children(el, flow)
+    flow.flush()
+    flow.kind, flow.ordered = saved
+
+
+# --- readability as the scorer -------------------------------------------------------------------
+
+
+def _walk_readability(work: HtmlElement) -> list[_Walked]:
+    """Let readability choose the article, then walk our own tree under its choice.
+
+    Readability's summary drops headings and lists it dislikes; walking our tree with its
+    picks as the guide keeps those when they sit inside a kept element.
+    """
+    kept = _readability_picks(work)
+    ancestors = {a for el in work.iter() if el.get(_ID) in kept for a in el.iterancestors()}
+    flow = _Flow(keep=lambda el: el.get(_ID) in kept or _restorable(el))
+    for root in _roots(work, kept, ancestors):
+        _emit(root, flow)
+        flow.flush()
+    return flow.blocks
+
+
+def _readability_picks(work: HtmlElement) -> set[str]:
+    for number, el in enumerate(work.iter()):
+        if isinstance(el.tag, str):
+            el.set(_ID, str(number))
+    try:
+        summary = Document(copy.deepcopy(work)).summary(html_partial=True)
+        picked = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except (Unparseable, lxml.etree.ParserError) as exc:
+        raise ExtractError(f"readability could not read the page: {exc}") from exc
+    return {el.get(_ID) for el in picked.iter() if el.get(_ID)}
+
+
+def _roots(el: HtmlElement, kept: set[str], ancestors: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """The outermost kept elements, in document order."""
+    for child in el:
+        if child.get(_ID) in kept:
+            yield child
+        elif child in ancestors:
+            yield from _roots(child, kept, ancestors)
+
+
+def _restorable(el: HtmlElement) -> bool:
+    """Headings and lists readability dropped from inside a kept element come back."""
+    if el.tag not in HEADING_TAGS and el.tag not in LIST_TAGS and el.tag != "li":
+        return False
+    return _link_density(el) < MAX_LINK_DENSITY
+
+
+# --- tidying and the article check ---------------------------------------------------------------
+
+
+def _tidy(walked: list[_Walked], titles: set[str]) -> list[_Walked]:
+    kept = [w for w in walked if not _is_noise(w)]
+    kept = _dedupe(kept)
+    return _drop_leading_title(kept, titles)
+
+
+def _is_noise(w: _Walked) -> bool:
+    if clean.is_cruft(w.block.text) or clean.is_link_trailer(w.block.text, w.link_density):
+        return True
+    return w.block.kind != "pre" and w.link_density >= MAX_LINK_DENSITY
+
+
+def _dedupe(walked: list[_Walked]) -> list[_Walked]:
+    """Drop a block that repeats the one before it (responsive layouts print text twice)."""
+    out: list[_Walked] = []
+    for w in walked:
+        if not out or out[-1].block != w.block:
+            out.append(w)
+    return out
+
+
+def _drop_leading_title(walked: list[_Walked], titles: set[str]) -> list[_Walked]:
+    for i, w in enumerate(walked[:TITLE_SEARCH_BLOCKS]):
+        if _title_key(w.block.text) in titles:
+            return walked[:i] + walked[i + 1 :]
+    return walked
+
+
+def page_titles(tree: HtmlElement) -> set[str]:
+    """Every form of the title the page gives: <title> and its parts, og:title, each <h1>."""
+    found = [*tree.xpath("//title/text()"), *tree.xpath('//meta[@property="og:title"]/@content')]
+    found += [h.text_content() for h in tree.iter("h1")]
+    keys = {_title_key(t) for t in found}
+    keys |= {_title_key(part) for t in found for part in re.split(r"\s[|\-–—·:»]\s", t)}
+    return keys - {""}
+
+
+def _title_key(text: str) -> str:
+    return clean.normalize_space(text).casefold()
+
+
+def _check_article(walked: list[_Walked]) -> None:
+    """Raise NotAnArticle, with the reason, when the blocks are not an article body."""
+    prose = [w for w in walked if w.block.kind in ("p", "quote", "li", "pre")]
+    chars = sum(len(w.block.text) for w in prose)
+    paragraphs = sum(1 for w in prose if w.block.kind in ("p", "quote"))
+    links = sum(w.link_density * len(w.block.text) for w in prose)
+    if chars < MIN_BODY_CHARS:
+        raise NotAnArticle(f"body has only {chars} characters of text")
+    if paragraphs < MIN_PARAGRAPHS and chars < MIN_SHORT_BODY_CHARS:
+        raise NotAnArticle(f"body has {paragraphs} short paragraphs ({chars} characters)")
+    if links > MAX_BODY_LINK_DENSITY * chars:
+        raise NotAnArticle("body is mostly links (a list page, not an article)")
+
+
+def _link_density(el: HtmlElement) -> float:
+    links = sum(_text_length(a) for a in el.iter("a"))
+    return links / max(1, _text_length(el))
+
+
+def _text_length(el: HtmlElement) -> int:
+    return len(clean.normalize_space(el.text_content()))

@@ -1,0 +1,185 @@
+"""The archive database: engine, SQLite settings, sessions and Alembic upgrades (I/O: disk)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsvault.errors import StorageError
+from newsvault.models import Base
+
+#: Alembic's bookkeeping table; underscore-prefixed to stand apart from the data.
+VERSION_TABLE = "_alembic_version"
+
+#: How long a writer waits for another writer's lock before giving up, in milliseconds. Cron
+#: runs and a `fetch` by hand may overlap; each transaction is one article, so waits are short.
+BUSY_TIMEOUT_MS = 30_000
+
+
+#: Execution option that marks an engine whose transactions write (see `writer`).
+WRITE_OPTION = "newsvault_write"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Per-connection SQLite settings (SQLAlchemy's `connect` event recipe)."""
+    # Let SQLAlchemy's `begin` event, not the sqlite3 module, start transactions, so that a
+    # writing transaction can say BEGIN IMMEDIATE (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # Readers never block the writer and the writer never blocks readers: analysts can
+        # query the file while cron archives into it.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # SQLite leaves foreign keys off unless asked, per connection.
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Wait for a lock instead of failing at once with "database is locked".
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # With WAL, NORMAL is durable against application crashes (kill -9); only a power
+        # loss can lose the last transactions, never corrupt the file.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Start transactions ourselves: IMMEDIATE for writers, DEFERRED for readers.
+
+    In WAL mode a deferred transaction that reads and then writes fails at once with
+    "database is locked" (SQLITE_BUSY_SNAPSHOT) if another process committed in between, and
+    the busy timeout cannot help. Taking the write lock up front makes writers queue instead.
+    """
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(db_url: str) -> Engine:
+    """An engine for the archive at `db_url`, with SQLite's PRAGMAs set on every connection."""
+    try:
+        engine = create_engine(db_url)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise StorageError(f"the database URL {db_url!r} is not one newsvault can open") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, but its transactions take SQLite's write lock when they begin."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded values usable after commit; `write` ones lock on begin."""
+    return sessionmaker(writer(engine) if write else engine, expire_on_commit=False)
+
+
+def _scripts_dir() -> str:
+    """Where the migration scripts are.
+
+    A wheel carries them inside the package (newsvault/migrations/, mapped from the top-level
+    alembic/ folder by pyproject.toml); an editable install from a checkout reads alembic/
+    in place, next to src/.
+    """
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "migrations", package.parents[1] / "alembic"):
+        if (candidate / "env.py").is_file() and (candidate / "versions").is_dir():
+            return str(candidate)
+    raise StorageError("the migration scripts are missing from this newsvault installation")
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", _scripts_dir())
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this newsvault knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "no migration scripts"
+    return head
+
+
+def _known_revisions() -> set[str]:
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in scripts.walk_revisions()}
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema revision recorded in the archive, or None for an empty database."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def _check_is_archive(connection: Connection, revision: str | None, where: str) -> None:
+    if revision is None:
+        tables = set(inspect(connection).get_table_names())
+        if tables - {VERSION_TABLE}:
+            raise StorageError(f"{where} is not a newsvault archive (it has other tables)")
+        return
+    if revision not in _known_revisions():
+        raise StorageError(
+            f"{where} was written by a newer newsvault (schema {revision}); upgrade newsvault"
+        )
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the archive to the newest schema; returns (revision before, revision after).
+
+    Safe when two processes start at once on SQLite: BEGIN IMMEDIATE takes the write lock
+    before the revision is read, so the second process waits and then finds nothing to do.
+    """
+    where = _describe(engine)
+    try:
+        with writer(engine).connect() as connection:
+            before = current_revision(connection)
+            _check_is_archive(connection, before, where)
+            head = head_revision()
+            if before != head:
+                command.upgrade(_alembic_config(connection), "head")
+            connection.commit()
+            return before, head
+    except DBAPIError as exc:
+        raise StorageError(f"{where} could not be opened or upgraded: {_reason(exc)}") from exc
+
+
+def schema_diff(engine: Engine) -> list[Any]:
+    """Differences between the models and the database (empty when the migrations match)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"version_table": VERSION_TABLE, "compare_type": True}
+        )
+        diff: list[Any] = compare_metadata(context, Base.metadata)
+        return diff
+
+
+def open_archive(db_url: str) -> Engine:
+    """An engine on an archive that exists and has the newest schema (created on first use)."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    return engine
+
+
+def _describe(engine: Engine) -> str:
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return f"the archive {engine.url.database}"
+    return f"the database {engine.url.render_as_string(hide_password=True)}"
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The database's own words, first line only, without SQLAlchemy's decoration."""
+    original = getattr(exc, "orig", None)
+    text = str(original if original is not None else exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,700 @@
+"""Fetch stage: one URL to one HTML Page over a guarded requests.Session (does network I/O).
+
+The only module in newsvault that imports requests or urllib3. Policy in one place:
+our User-Agent, timeouts plus a total per-URL deadline, retries with backoff, redirects
+followed by hand and re-checked, private addresses refused at the socket (so DNS rebinding
+cannot slip past), bodies streamed under a size cap, HTML only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+import requests.adapters
+import urllib3.exceptions
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
+
+from newsvault.config import AllowEntry, FetchSettings
+from newsvault.encoding import decode_html
+from newsvault.errors import (
+    BlockedAddress,
+    EmptyBody,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    InvalidURL,
+    NetworkError,
+    NotHTML,
+    TooLarge,
+    TooManyRedirects,
+)
+from newsvault.records import Page
+from newsvault.urls import check_url, redact
+
+#: Browsers' order of preference: we can only use HTML, but a server may still answer
+#: something else, which we then refuse by its Content-Type.
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+
+#: Content types we read; everything else is NotHTML (decided before the body is read).
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+#: Bytes read per step while streaming: small enough that the size cap and the deadline are
+#: checked often, large enough that a 2 MB page takes only ~30 steps.
+CHUNK_BYTES = 64 * 1024
+
+#: How much of the body is sniffed for binary signatures, NULs and HTML tags
+#: (the HTML standard's sniffing algorithm looks at the first 1445 bytes; 1 KB is plenty).
+SNIFF_BYTES = 1024
+
+#: Statuses worth retrying: the server is overloaded or failed transiently (429, 5xx).
+#: 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 520, 521, 522, 523, 524})
+
+#: Statuses that redirect when they carry a Location header.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+#: Signatures of formats that are sometimes served as text/html by broken servers.
+BINARY_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"RIFF", "a RIFF file (WebP, WAV or AVI)"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+)
+
+#: What a body must start with (after whitespace) to count as HTML when no type is given.
+_HTML_START = re.compile(
+    rb"\s*(<!--|<!doctype\s+html|<(html|head|body|title|meta|link|script|style|p|div|h[1-6]"
+    rb"|table|a|b|br|font|iframe)[\s/>])",
+    re.IGNORECASE,
+)
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+#: Reason phrases for servers that send a status line without one (HTTP/2-style).
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+class _Blocked(Exception):
+    """Raised inside urllib3 when a resolved address is not allowed; carried out unwrapped.
+
+    It is deliberately not an OSError or urllib3 error, so neither urllib3's pool nor
+    requests' adapter catches and wraps it.
+    """
+
+    def __init__(self, host: str, address: str, kind: str) -> None:
+        super().__init__(f"{host} -> {address} ({kind})")
+        self.host = host
+        self.address = address
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The URL asked for and the hop being fetched, for error messages."""
+
+    requested: str
+    hop: str
+
+    @property
+    def url(self) -> str:
+        return redact(self.requested)
+
+    def say(self, message: str) -> str:
+        if self.hop == self.requested:
+            return message
+        return f"{message} (after a redirect to {redact(self.hop)})"
+
+
+class _Deadline:
+    """The total time allowed for one URL, enforced by a watchdog that closes its sockets.
+
+    Socket timeouts bound each read, but a server dripping a byte a second never trips them;
+    so when the deadline passes, every socket used for this URL is shut down, which makes the
+    blocked read return at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def expired(self) -> bool:
+        return self._fired or self.remaining() <= 0
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self._fired
+        if fired:
+            _shutdown(sock)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._sockets.clear()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Guard:
+    """The private-address policy and the current URL's deadline, shared with the sockets."""
+
+    def __init__(self, allow: tuple[AllowEntry, ...]) -> None:
+        self.hosts = frozenset(entry for entry in allow if isinstance(entry, str))
+        self.networks = tuple(entry for entry in allow if not isinstance(entry, str))
+        self._local = threading.local()
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[_Deadline]:
+        deadline = _Deadline(seconds)
+        self._local.deadline = deadline
+        deadline.start()
+        try:
+            yield deadline
+        finally:
+            deadline.stop()
+            self._local.deadline = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        deadline: _Deadline | None = getattr(self._local, "deadline", None)
+        if deadline is not None:
+            deadline.watch(sock)
+
+    def check(self, host: str, address: str) -> None:
+        """Raise _Blocked unless `address` (resolved from `host`) may be connected to."""
+        ip = ipaddress.ip_address(address.partition("%")[0])
+        kind = _non_public_kind(ip)
+        if kind is None or host.strip("[]").rstrip(".").lower() in self.hosts:
+            return
+        candidates = [ip]
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            candidates.append(ip.ipv4_mapped)
+        if any(addr in net for addr in candidates for net in self.networks):
+            return
+        raise _Blocked(host, str(ip), kind)
+
+
+def _non_public_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Say what kind of non-public address `ip` is, or None when it is public."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return _non_public_kind(ip.ipv4_mapped)
+    checks = (
+        (ip.is_loopback, "loopback"),
+        (ip.is_link_local, "link-local"),
+        (ip.is_unspecified, "unspecified"),
+        (ip.is_multicast, "multicast"),
+        (ip.is_private, "private"),
+        (ip.is_reserved, "reserved"),
+        (not ip.is_global, "non-public"),
+    )
+    return next((kind for flag, kind in checks if flag), None)
+
+
+def _open_socket(conn: HTTPConnection, guard: _Guard) -> socket.socket:
+    """Resolve, check every address, then connect to an allowed one (urllib3's _new_conn).
+
+    If any address the name resolves to is not allowed, the host is refused before any
+    connection is made: a name mixing public and private answers is a rebinding attempt.
+    """
+    try:
+        infos = socket.getaddrinfo(conn._dns_host, conn.port, 0, socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise urllib3.exceptions.NameResolutionError(conn.host, conn, exc) from exc
+    for info in infos:
+        guard.check(conn.host, str(info[4][0]))
+    error: OSError = OSError("no address to connect to")
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            _connect(sock, conn, address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        guard.watch(sock)
+        return sock
+    raise _connect_error(conn, error) from error
+
+
+def _connect(sock: socket.socket, conn: HTTPConnection, address: Any) -> None:
+    for option in conn.socket_options or ():
+        sock.setsockopt(*option)
+    if isinstance(conn.timeout, int | float):
+        sock.settimeout(conn.timeout)
+    sock.connect(address)
+
+
+def _connect_error(conn: HTTPConnection, error: OSError) -> urllib3.exceptions.HTTPError:
+    if isinstance(error, TimeoutError):
+        message = f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})"
+        return urllib3.exceptions.ConnectTimeoutError(conn, message)
+    return urllib3.exceptions.NewConnectionError(conn, f"Failed to establish a connection: {error}")
+
+
+def _pool_classes(guard: _Guard) -> dict[str, type[HTTPConnectionPool]]:
+    """Pool classes whose connections open their sockets through `guard` (TLS is unchanged)."""
+
+    class GuardedHTTPConnection(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return _open_socket(self, guard)
+
+        def getresponse(self) -> Any:  # a reused keep-alive socket joins the deadline too
+            guard.watch(self.sock)
+            return super().getresponse()
+
+    class GuardedHTTPSConnection(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return _open_socket(self, guard)
+
+        def getresponse(self) -> Any:
+            guard.watch(self.sock)
+            return super().getresponse()
+
+    class GuardedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = GuardedHTTPConnection
+
+    class GuardedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = GuardedHTTPSConnection
+
+    return {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    """An HTTPAdapter whose connections refuse disallowed addresses at the socket."""
+
+    def __init__(self, guard: _Guard) -> None:
+        self._guard = guard  # set first: HTTPAdapter.__init__ calls init_poolmanager
+        super().__init__(max_retries=0)  # retries are Fetcher's own (see Fetcher._send)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._guard)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        raise requests.exceptions.InvalidProxyURL("newsvault does not use proxies")
+
+
+class Fetcher:
+    """Fetch HTML pages over one configured requests.Session; use it as a context manager.
+
+    >>> with Fetcher(FetchSettings()) as fetcher:  # doctest: +SKIP
+    ...     page = fetcher.get("https://example.com/news/1")
+    """
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self.settings = settings
+        self._guard = _Guard(settings.allow_private)
+        self._session = _new_session(settings, self._guard)
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session and its pooled connections."""
+        self._session.close()
+
+    def get(self, url: str) -> Page:
+        """Fetch `url` and return its Page, or raise a FetchError subclass saying why not."""
+        checked = check_url(url)
+        fetched_at = datetime.now(UTC)
+        started = time.monotonic()
+        with self._guard.deadline(self.settings.total_timeout) as deadline:
+            response, hops = self._follow(checked, deadline)
+            with response:
+                target = _Target(checked, hops[-1] if hops else checked)
+                content = self._read_body(response, target, deadline)
+        return _page(checked, response, content, hops, fetched_at, time.monotonic() - started)
+
+    # -- redirects ---------------------------------------------------------------------------
+
+    def _follow(self, url: str, deadline: _Deadline) -> tuple[requests.Response, tuple[str, ...]]:
+        """Send requests hop by hop until a non-redirect answer; return it and the hops."""
+        hops: list[str] = []
+        hop = url
+        while True:
+            target = _Target(url, hop)
+            response = self._send_with_retries(target, deadline)
+            following = _redirect_location(response)
+            if following is None:
+                return response, tuple(hops)
+            response.close()
+            hop = self._next_hop(target, following, hops)
+            hops.append(hop)
+
+    def _next_hop(self, target: _Target, location: str, hops: list[str]) -> str:
+        raw = urljoin(target.hop, location)
+        try:
+            hop = check_url(raw)
+        except InvalidURL as exc:
+            message = f"it redirected to {redact(raw)}, but {exc.message}"
+            raise InvalidURL(target.url, message) from exc
+        if hop in hops or hop == target.requested:
+            raise TooManyRedirects(target.url, f"the redirects loop back to {redact(hop)}")
+        if len(hops) >= self.settings.max_redirects:
+            limit = self.settings.max_redirects
+            raise TooManyRedirects(target.url, f"it redirected more than {limit} times")
+        return hop
+
+    # -- retries -----------------------------------------------------------------------------
+    # Our own loop rather than urllib3's Retry: every wait must fit in the per-URL deadline,
+    # a long Retry-After must fail at once instead of sleeping, and errors must come out as
+    # ours. With urllib3.Retry each of those needs a subclass; here each is a line.
+
+    def _send_with_retries(self, target: _Target, deadline: _Deadline) -> requests.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._send(target, deadline)
+            except NetworkError as exc:
+                if not _retryable(exc) or attempt >= self.settings.max_retries:
+                    raise
+                self._pause(self._backoff(attempt), deadline, exc)
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                response.close()  # headers are all we need from a response we retry
+                error = _status_error(response, target)
+                wait = self._retry_wait(response, attempt, target)
+                if attempt >= self.settings.max_retries:
+                    raise error
+                self._pause(wait, deadline, error)
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        return float(self.settings.backoff_factor * 2**attempt)
+
+    def _retry_wait(self, response: requests.Response, attempt: int, target: _Target) -> float:
+        asked = _retry_after(response.headers.get("retry-after"))
+        if asked is None:
+            return self._backoff(attempt)
+        if asked > self.settings.retry_after_max:
+            status = _status_text(response)
+            message = f"the server answered {status} and asked to retry after {asked:.0f} seconds"
+            raise HTTPStatusError(target.url, target.say(message), status=response.status_code)
+        return asked
+
+    @staticmethod
+    def _pause(seconds: float, deadline: _Deadline, error: FetchError) -> None:
+        """Sleep before a retry, or raise the last error when the wait would pass the deadline."""
+        if seconds >= deadline.remaining():
+            raise error
+        time.sleep(seconds)
+
+    def _send(self, target: _Target, deadline: _Deadline) -> requests.Response:
+        """One request, no redirects, headers read, body not yet read."""
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise _deadline_error(target, deadline)
+        timeout = (
+            min(self.settings.connect_timeout, remaining),
+            min(self.settings.read_timeout, remaining),
+        )
+        try:
+            return self._session.get(
+                target.hop, timeout=timeout, allow_redirects=False, stream=True
+            )
+        except _FOREIGN_ERRORS as exc:
+            raise _translate(exc, target, deadline, self.settings) from exc
+
+    # -- body --------------------------------------------------------------------------------
+
+    def _read_body(
+        self, response: requests.Response, target: _Target, deadline: _Deadline
+    ) -> bytes:
+        if response.status_code >= 400:
+            raise _status_error(response, target)
+        _check_declared(response, target, self.settings.max_bytes)
+        try:
+            content = self._stream(response, target, deadline)
+        except _FOREIGN_ERRORS as exc:
+            raise _translate(exc, target, deadline, self.settings) from exc
+        _check_content(content, response.headers.get("content-type"), target)
+        return content
+
+    def _stream(self, response: requests.Response, target: _Target, deadline: _Deadline) -> bytes:
+        """Read the decompressed body, counting as it comes, so a gzip bomb stops at the cap."""
+        limit = self.settings.max_bytes
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
+            if deadline.expired():
+                raise _deadline_error(target, deadline)
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(target.url, target.say(f"the page is larger than {limit} bytes"))
+            chunks.append(chunk)
+        if deadline.expired():  # the watchdog cut the connection: that is a timeout
+            raise _deadline_error(target, deadline)
+        return b"".join(chunks)
+
+
+def _new_session(settings: FetchSettings, guard: _Guard) -> requests.Session:
+    session = requests.Session()
+    # No proxies or .netrc from the environment: the address we connect to must be the
+    # one we checked, and runs must not depend on the machine's variables.
+    session.trust_env = False
+    session.headers["User-Agent"] = settings.user_agent
+    session.headers["Accept"] = ACCEPT
+    adapter = _GuardedAdapter(guard)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _page(
+    url: str,
+    response: requests.Response,
+    content: bytes,
+    hops: tuple[str, ...],
+    fetched_at: datetime,
+    elapsed: float,
+) -> Page:
+    html, encoding = decode_html(content, response.headers.get("content-type"))
+    return Page(
+        url=url,
+        final_url=response.url,
+        status=response.status_code,
+        headers={name.lower(): value for name, value in response.headers.items()},
+        content=content,
+        html=html,
+        encoding=encoding,
+        fetched_at=fetched_at,
+        elapsed=elapsed,
+        redirects=hops,
+    )
+
+
+def _redirect_location(response: requests.Response) -> str | None:
+    if response.status_code not in REDIRECT_STATUSES:
+        return None
+    location = response.headers.get("location", "").strip()
+    return location or None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), None if absent."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _status_text(response: requests.Response) -> str:
+    reason = response.reason or _REASONS.get(response.status_code, "")
+    return f"{response.status_code} {reason}".strip()
+
+
+def _status_error(response: requests.Response, target: _Target) -> HTTPStatusError:
+    message = f"the server answered {_status_text(response)}"
+    return HTTPStatusError(target.url, target.say(message), status=response.status_code)
+
+
+def _check_declared(response: requests.Response, target: _Target, limit: int) -> None:
+    """Refuse a non-HTML Content-Type or a too-large Content-Length before reading the body."""
+    content_type = response.headers.get("content-type")
+    mime = _mime(content_type)
+    if mime and mime not in HTML_TYPES:
+        message = f"the server sent {mime}, not an HTML page"
+        raise NotHTML(target.url, target.say(message), content_type=content_type)
+    length = response.headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) > limit:
+        message = f"the page is {int(length)} bytes, more than the limit of {limit}"
+        raise TooLarge(target.url, target.say(message))
+
+
+def _check_content(content: bytes, content_type: str | None, target: _Target) -> None:
+    """Refuse an empty body, binary data served as HTML, and untyped bodies that are not HTML."""
+    if not content.strip():
+        raise EmptyBody(target.url, target.say("the server sent an empty page"))
+    head = content[:SNIFF_BYTES]
+    what = _binary_kind(head)
+    if what is not None:
+        called = _mime(content_type) or "nothing"
+        message = f"the body is {what}, although the server called it {called}"
+        raise NotHTML(target.url, target.say(message), content_type=content_type)
+    if not _mime(content_type) and not _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf")):
+        message = "the server sent no content type and the body does not look like HTML"
+        raise NotHTML(target.url, target.say(message), content_type=content_type)
+
+
+def _binary_kind(head: bytes) -> str | None:
+    for signature, what in BINARY_SIGNATURES:
+        if head.startswith(signature):
+            return what
+    if b"\x00" in head and not head.startswith(_UTF16_BOMS):
+        return "binary data (it contains NUL bytes)"
+    return None
+
+
+def _mime(content_type: str | None) -> str:
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
+# -- translating foreign exceptions ---------------------------------------------------------
+
+#: Everything requests, urllib3, http.client and the socket layer raise, plus our _Blocked.
+_FOREIGN_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    _Blocked,
+)
+
+
+def _translate(
+    exc: BaseException, target: _Target, deadline: _Deadline, settings: FetchSettings
+) -> FetchError:
+    """Turn any exception from requests/urllib3/sockets into the most specific FetchError.
+
+    The one place foreign exceptions become ours (pip's raise_connection_error); the causes
+    are searched through urllib3's and requests' wrapping.
+    """
+    causes = list(_causes(exc))
+    blocked = _first(causes, _Blocked)
+    if isinstance(blocked, _Blocked):
+        return _blocked_error(blocked, target)
+    if deadline.expired():
+        return _deadline_error(target, deadline)
+    if _first(causes, requests.exceptions.InvalidURL, urllib3.exceptions.LocationParseError):
+        return InvalidURL(target.url, target.say("the URL is malformed"))
+    error_type, message = _network_message(causes, target, settings)
+    return error_type(target.url, target.say(message))
+
+
+def _network_message(
+    causes: list[BaseException], target: _Target, settings: FetchSettings
+) -> tuple[type[NetworkError], str]:
+    if _first(causes, socket.gaierror, urllib3.exceptions.NameResolutionError):
+        host = redact(target.hop).split("//", 1)[-1].split("/", 1)[0].rpartition("@")[2]
+        return NetworkError, f"the host name {host} could not be resolved"
+    if _first(causes, ConnectionRefusedError):
+        return NetworkError, "the connection was refused"
+    if _is_connect_timeout(causes):
+        seconds = settings.connect_timeout
+        return FetchTimeout, f"the server did not accept a connection within {seconds:g} seconds"
+    if _first(causes, ssl.SSLCertVerificationError):
+        return NetworkError, "the server's TLS certificate could not be verified"
+    if _first(causes, ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+        return NetworkError, "the secure (TLS) connection could not be set up"
+    if _first(causes, TimeoutError, urllib3.exceptions.ReadTimeoutError):
+        seconds = settings.read_timeout
+        return FetchTimeout, f"the server sent nothing for {seconds:g} seconds"
+    if _first(causes, http.client.IncompleteRead):
+        return NetworkError, "the connection closed before the whole body arrived"
+    if _first(causes, urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
+        return NetworkError, "the compressed body could not be decoded"
+    if _first(causes, ConnectionResetError, http.client.RemoteDisconnected):
+        return NetworkError, "the server closed the connection without answering"
+    return NetworkError, "the connection failed"
+
+
+def _is_connect_timeout(causes: list[BaseException]) -> bool:
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError, though it is no timeout.
+    return any(
+        isinstance(cause, urllib3.exceptions.ConnectTimeoutError)
+        and not isinstance(cause, urllib3.exceptions.NewConnectionError)
+        for cause in causes
+    )
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and everything it wraps: __cause__, __context__, urllib3 .reason, requests args."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked.extend(current.args)
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def _first(causes: list[BaseException], *types: type[BaseException]) -> BaseException | None:
+    return next((cause for cause in causes if isinstance(cause, types)), None)
+
+
+def _retryable(error: NetworkError) -> bool:
+    """Connection errors are retried, except a name that does not resolve (it will not)."""
+    causes = list(_causes(error))
+    return not _first(causes, socket.gaierror, urllib3.exceptions.NameResolutionError)
+
+
+def _blocked_error(blocked: _Blocked, target: _Target) -> BlockedAddress:
+    if blocked.host.strip("[]") == blocked.address:
+        where = f"{blocked.address} is a {blocked.kind} address"
+    else:
+        where = f"{blocked.host} resolves to {blocked.address}, a {blocked.kind} address"
+    message = f"{where}, which is not fetched unless allowed (see --allow-private)"
+    return BlockedAddress(target.url, target.say(message))
+
+
+def _deadline_error(target: _Target, deadline: _Deadline) -> FetchTimeout:
+    message = f"the page took longer than the total limit of {deadline.seconds:g} seconds"
+    return FetchTimeout(target.url, target.say(message))

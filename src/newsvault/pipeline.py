@@ -1,0 +1,135 @@
+"""Composes the stages: check URL, fetch, extract, archive; one short transaction per article."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsvault import archive, urls
+from newsvault.article import extract
+from newsvault.config import VERSION
+from newsvault.errors import FetchError, NewsvaultError, StorageError
+from newsvault.fetch import Fetcher
+from newsvault.records import Article, Page
+
+log = logging.getLogger(__name__)
+
+#: Recorded on every article so that re-extraction can find rows made by older extractors.
+EXTRACTOR_VERSION = f"newsvault-{VERSION}"
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """A URL archived: the row id, what happened to it, and the article as extracted."""
+
+    url: str
+    article_id: int
+    outcome: archive.Outcome
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A URL that could not be archived, with the error that says why."""
+
+    url: str
+    error: NewsvaultError
+
+
+def extract_page(page: Page) -> Article:
+    """The article on a fetched page, keyed by the URL it was asked for."""
+    article = extract(page.html, url=page.final_url)
+    return dataclasses.replace(article, url=page.url)
+
+
+def archive_url(fetcher: Fetcher, sessions: sessionmaker[Session], url: str) -> Archived:
+    """Fetch, extract and store one URL; every attempt leaves a row in `fetches`.
+
+    The network and the extraction happen before the write transaction opens, so no slow
+    server holds the archive's lock. On failure nothing is written to `articles`.
+    """
+    started_at = datetime.now(UTC)
+    clock = time.monotonic()
+    page: Page | None = None
+    try:
+        page = fetcher.get(urls.check_url(url))
+        article = extract_page(page)
+    except NewsvaultError as exc:
+        _record_failure(sessions, url, started_at, time.monotonic() - clock, page, exc)
+        raise
+    try:
+        with sessions.begin() as session:
+            saved = archive.save_article(
+                session, page, article, extractor_version=EXTRACTOR_VERSION
+            )
+            archive.record_fetch(
+                session,
+                url=url,
+                started_at=started_at,
+                duration=time.monotonic() - clock,
+                outcome=saved.outcome,
+                status=page.status,
+                final_url=page.final_url,
+                size=len(page.content),
+                article_id=saved.article_id,
+            )
+    except SQLAlchemyError as exc:
+        error = StorageError(f"the article could not be stored: {_first_line(exc)}")
+        _record_failure(sessions, url, started_at, time.monotonic() - clock, page, error)
+        raise error from exc
+    return Archived(url, saved.article_id, saved.outcome, article)
+
+
+def archive_urls(
+    fetcher: Fetcher, sessions: sessionmaker[Session], targets: Iterable[str]
+) -> Iterator[Archived | Failed]:
+    """Archive each URL in turn; a failure is reported and recorded, and the rest go on."""
+    for url in targets:
+        try:
+            yield archive_url(fetcher, sessions, url)
+        except NewsvaultError as exc:
+            yield Failed(url, exc)
+        except Exception as exc:  # the per-item policy: one bad page never stops the others
+            log.exception("unexpected error while archiving %s", url)
+            error = NewsvaultError(f"unexpected error ({type(exc).__name__}: {exc})")
+            _record_failure(sessions, url, datetime.now(UTC), 0.0, None, error)
+            yield Failed(url, error)
+
+
+def _record_failure(
+    sessions: sessionmaker[Session],
+    url: str,
+    started_at: datetime,
+    duration: float,
+    page: Page | None,
+    error: NewsvaultError,
+) -> None:
+    status = page.status if page else error.status if isinstance(error, FetchError) else None
+    try:
+        with sessions.begin() as session:
+            archive.record_fetch(
+                session,
+                url=url,
+                started_at=started_at,
+                duration=duration,
+                outcome="failed",
+                status=status,
+                final_url=page.final_url if page else None,
+                size=len(page.content) if page else None,
+                error_kind=error.kind,
+                message=error.message,
+            )
+    except SQLAlchemyError:
+        log.warning("could not record the failed fetch of %s in the archive", url)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,165 @@
+"""Storage functions against a real SQLite file upgraded to the newest schema."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsvault import archive, db
+from newsvault.models import ArticleRow, Fetch, RawPage, Source
+from newsvault.records import Article, Page
+
+WHEN = datetime(2024, 10, 25, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    engine = db.open_archive(f"sqlite:///{tmp_path / 'archive.db'}")
+    yield db.session_factory(engine, write=True)
+    engine.dispose()
+
+
+def _page(content: bytes = b"<html><body><p>Hello</p></body></html>", **kw: object) -> Page:
+    values: dict[str, object] = {
+        "url": "https://news.example/2024/10/25/story.html",
+        "final_url": "https://news.example/2024/10/25/story.html",
+        "status": 200,
+        "headers": {"content-type": "text/html; charset=utf-8"},
+        "content": content,
+        "html": content.decode(),
+        "encoding": "utf-8",
+        "fetched_at": WHEN,
+        "elapsed": 0.1,
+    }
+    values.update(kw)
+    return Page(**values)  # type: ignore[arg-type]
+
+
+ARTICLE = Article(
+    url="https://news.example/2024/10/25/story.html",
+    canonical_url="https://news.example/2024/10/25/story.html",
+    title="A story",
+    byline="Jane Doe and John Roe",
+    authors=("Jane Doe", "John Roe"),
+    description="What happened.",
+    published_at="2024-10-25T11:00:00+02:00",
+    modified_at=None,
+    language="en",
+    site_name="News Example",
+    image_url="https://news.example/lead.jpg",
+    text="First paragraph.\n\nSecond paragraph with five words.",
+    markdown="First paragraph.\n\nSecond paragraph with five words.",
+)
+
+
+def _save(sessions: sessionmaker[Session], page: Page, article: Article) -> archive.Saved:
+    with sessions.begin() as session:
+        return archive.save_article(session, page, article, extractor_version="test-1")
+
+
+def _count(sessions: sessionmaker[Session], model: type) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_new_article_is_stored_with_its_source_and_raw_page(
+    sessions: sessionmaker[Session],
+) -> None:
+    saved = _save(sessions, _page(), ARTICLE)
+    assert saved.outcome == "new"
+    with sessions() as session:
+        row = session.get_one(ArticleRow, saved.article_id)
+        assert row.title == "A story"
+        assert row.authors == ["Jane Doe", "John Roe"]
+        assert row.published_at == datetime(2024, 10, 25, 9, 0, tzinfo=UTC)
+        assert row.word_count == 7
+        assert row.fetched_at == WHEN
+        assert session.get_one(Source, row.source_id).host == "news.example"
+        raw = session.scalars(select(RawPage)).one()
+        assert archive.raw_body(raw) == _page().content
+        assert raw.body_size == len(_page().content)
+
+
+def test_the_same_article_again_changes_nothing(sessions: sessionmaker[Session]) -> None:
+    first = _save(sessions, _page(), ARTICLE)
+    later = _page(fetched_at=WHEN + timedelta(hours=1))
+    again = _save(sessions, later, ARTICLE)
+    assert again == archive.Saved(first.article_id, "unchanged")
+    with sessions() as session:
+        row = session.get_one(ArticleRow, first.article_id)
+        assert row.fetched_at == WHEN
+        assert row.updated_at == WHEN
+    assert _count(sessions, ArticleRow) == 1
+    assert _count(sessions, RawPage) == 1
+
+
+def test_a_changed_article_is_updated_in_place(sessions: sessionmaker[Session]) -> None:
+    first = _save(sessions, _page(), ARTICLE)
+    changed = dataclasses.replace(ARTICLE, title="A story, updated")
+    later = _page(b"<html><p>changed</p></html>", fetched_at=WHEN + timedelta(hours=2))
+    saved = _save(sessions, later, changed)
+    assert saved == archive.Saved(first.article_id, "updated")
+    with sessions() as session:
+        row = session.get_one(ArticleRow, first.article_id)
+        assert row.title == "A story, updated"
+        assert row.first_seen_at == WHEN
+        assert row.updated_at == WHEN + timedelta(hours=2)
+        assert archive.raw_body(session.scalars(select(RawPage)).one()) == later.content
+    assert _count(sessions, ArticleRow) == 1
+
+
+def test_every_fetch_is_recorded(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        archive.record_fetch(
+            session,
+            url="https://news.example/missing",
+            started_at=WHEN,
+            duration=0.25,
+            outcome="failed",
+            status=404,
+            error_kind="http_status",
+            message="the server answered 404 Not Found",
+        )
+    with sessions() as session:
+        fetch = session.scalars(select(Fetch)).one()
+        assert (fetch.status, fetch.duration_ms, fetch.outcome) == (404, 250, "failed")
+        assert fetch.started_at == WHEN
+
+
+def test_find_article_by_id_url_and_canonical_url(sessions: sessionmaker[Session]) -> None:
+    article = dataclasses.replace(ARTICLE, canonical_url="https://news.example/story")
+    saved = _save(sessions, _page(), article)
+    with sessions() as session:
+        for key in (str(saved.article_id), ARTICLE.url, "https://news.example/story"):
+            row = archive.find_article(session, key or "")
+            assert row is not None and row.id == saved.article_id
+        assert archive.find_article(session, "https://news.example/other") is None
+        assert archive.find_article(session, "999") is None
+
+
+def test_to_article_gives_back_the_public_record(sessions: sessionmaker[Session]) -> None:
+    saved = _save(sessions, _page(), ARTICLE)
+    with sessions() as session:
+        back = archive.to_article(session.get_one(ArticleRow, saved.article_id))
+    assert back.published_at == "2024-10-25T09:00:00+00:00"
+    assert dataclasses.replace(back, published_at=ARTICLE.published_at) == ARTICLE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-10-25T11:00:00+02:00", datetime(2024, 10, 25, 9, 0, tzinfo=UTC)),
+        ("2024-10-25T09:00:00Z", datetime(2024, 10, 25, 9, 0, tzinfo=UTC)),
+        ("2024-10-25", datetime(2024, 10, 25, tzinfo=UTC)),
+        ("not a date", None),
+        (None, None),
+    ],
+)
+def test_parse_time(text: str | None, expected: datetime | None) -> None:
+    assert archive.parse_time(text) == expected

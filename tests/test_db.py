@@ -1,0 +1,111 @@
+"""The archive database: created and upgraded from code, checked against the models, guarded."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from newsvault import db
+from newsvault.errors import StorageError
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def test_upgrade_creates_every_table_on_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    before, after = db.upgrade(db.make_engine(_url(path)))
+    assert before is None
+    assert after == db.head_revision()
+    tables = {row[0] for row in sqlite3.connect(path).execute("select name from sqlite_master")}
+    assert {"sources", "articles", "raw_pages", "fetches", "_alembic_version"} <= tables
+
+
+def test_upgrade_twice_is_a_no_op(tmp_path: Path) -> None:
+    engine = db.make_engine(_url(tmp_path / "a.db"))
+    db.upgrade(engine)
+    assert db.upgrade(engine) == (db.head_revision(), db.head_revision())
+
+
+def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    engine = db.open_archive(_url(tmp_path / "a.db"))
+    assert db.schema_diff(engine) == []
+
+
+def test_there_is_one_head() -> None:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", db._scripts_dir())
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    engine = db.open_archive(_url(tmp_path / "a.db"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.BUSY_TIMEOUT_MS
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("shopping list: milk, eggs\n" * 100)
+    before = _digest(path)
+    with pytest.raises(StorageError, match="could not be opened"):
+        db.open_archive(_url(path))
+    assert _digest(path) == before
+
+
+def test_a_sqlite_file_of_another_application_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table recipes (id integer primary key, name text)")
+    with pytest.raises(StorageError, match="is not a newsvault archive"):
+        db.open_archive(_url(path))
+    tables = {row[0] for row in sqlite3.connect(path).execute("select name from sqlite_master")}
+    assert tables == {"recipes"}
+
+
+def test_an_archive_from_a_newer_newsvault_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    db.open_archive(_url(path)).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("update _alembic_version set version_num = '9999_from_the_future'")
+    with pytest.raises(StorageError, match="newer newsvault"):
+        db.open_archive(_url(path))
+
+
+def test_a_missing_directory_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="unable to open"):
+        db.open_archive(_url(tmp_path / "no" / "such" / "dir" / "a.db"))
+
+
+def test_a_bad_database_url_is_a_storage_error() -> None:
+    with pytest.raises(StorageError, match="not one newsvault can open"):
+        db.make_engine("nosuchdialect://x/y")
+
+
+def test_two_processes_upgrading_at_once_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "race.db"
+    script = "import sys; from newsvault import db; db.upgrade(db.make_engine(sys.argv[1]))"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, _url(path)], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+    rows = sqlite3.connect(path).execute("select version_num from _alembic_version").fetchall()
+    assert rows == [(db.head_revision(),)]
