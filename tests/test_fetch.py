@@ -315,6 +315,21 @@ def test_a_long_retry_after_fails_at_once(httpserver: HTTPServer, retry_after: s
     assert len(httpserver.log) == 1
 
 
+def test_a_dropped_connection_is_retried() -> None:
+    body = HTML.encode()
+    ok = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n\r\n"
+    calls: list[int] = []
+
+    def first_hang_up(conn: socket.socket) -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            conn.sendall(ok.encode() + body)
+
+    with raw_server(first_hang_up) as server:
+        assert fetch(server.url()).html == HTML
+    assert len(calls) == 2
+
+
 def test_refused_connection() -> None:
     with pytest.raises(NetworkError) as info:
         fetch(f"http://127.0.0.1:{closed_port()}/")
@@ -493,12 +508,16 @@ def test_big_body_without_content_length_is_refused() -> None:
         fetch(server.url(), max_bytes=100_000)
 
 
-def test_truncated_body_is_an_error_not_a_partial_page() -> None:
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n"
-    with (
-        raw_server(send_all(head, b"<html>" + b"x" * 94)) as server,
-        pytest.raises(NetworkError) as info,
-    ):
+TRUNCATED = [
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<html>" + b"x" * 94,
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"10\r\n<html><p>abcdefg\r\n",
+]
+
+
+@pytest.mark.parametrize("reply", TRUNCATED, ids=["content-length", "chunked"])
+def test_truncated_body_is_an_error_not_a_partial_page(reply: bytes) -> None:
+    with raw_server(send_all(reply)) as server, pytest.raises(NetworkError) as info:
         fetch(server.url())
     assert info.value.message == "the connection closed before the whole body arrived"
     assert not isinstance(info.value, FetchTimeout)

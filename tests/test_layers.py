@@ -36,7 +36,7 @@ LATERAL = {
     "urls": {"errors"},
     "__main__": {"cli"},
     "content": {"clean", "encoding"},
-    "article": {"clean", "content", "metadata", "render", "encoding"},
+    "article": {"clean", "content", "metadata", "render", "encoding", "config"},
     "metadata": {"clean"},
     "render": set(),
     "db": {"models"},

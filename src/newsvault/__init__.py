@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from newsvault.article import extract
+from newsvault.config import VERSION
 from newsvault.errors import ExtractError, FetchError, NewsvaultError, NotAnArticle
 from newsvault.records import Article, Block
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "Article",

@@ -11,17 +11,23 @@ from lxml.html import HtmlElement
 
 from newsvault import content, metadata, render
 from newsvault.clean import normalize_space
+from newsvault.config import VERSION
 from newsvault.encoding import decode_html
 from newsvault.errors import ExtractError, NotAnArticle
 from newsvault.records import Article, Block, Metadata
+
+#: Stored with every archived article, so rows made by an older extractor can be found and
+#: extracted again from their raw pages. Bump the suffix when extraction output changes.
+EXTRACTOR_VERSION = f"{VERSION}+x1"
 
 # Text with more than this share of control characters (NUL, etc.) is binary, not HTML.
 MAX_CONTROL_SHARE = 0.01
 # How many leading blocks may repeat a metadata field (title, byline, standfirst, date line).
 FIELD_SEARCH_BLOCKS = 5
+# A byline line ("By Ann Lee, Reuters") is short; a longer block naming the authors is prose.
+MAX_BYLINE_LINE_CHARS = 100
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door)\b\s*", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +95,10 @@ def _is_field(block: Block, fields: set[str], meta: Metadata) -> bool:
         return False
     if _key(block.text) in fields:
         return True
-    names = metadata.split_names(block.text) if _BYLINE_LINE.match(block.text) else []
-    return bool(names) and {_key(n) for n in names} <= {_key(a) for a in meta.authors}
+    if not meta.authors or len(block.text) > MAX_BYLINE_LINE_CHARS:
+        return False
+    names = metadata.split_names(block.text, [meta.site_name] if meta.site_name else [])
+    return {_key(n) for n in names} == {_key(a) for a in meta.authors}
 
 
 def _key(text: str) -> str:

@@ -40,7 +40,7 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Thema") and previous/next-post links.
     "related": words(
         "related relatedposts yarpp recommended recommendations also-like may-like more-from"
-        " more-stories most-read most-popular popular trending read-next read-more"
+        " more-stories most-read most-popular popular trending read-next"
         " further-reading mehr-zum-thema prevnext prev next post-navigation nav-links"
     ),
     # Share bars and social buttons.
@@ -52,12 +52,23 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Author-bio boxes and bylines: the byline is a metadata field, not body text.
     "author": words("author authors byline bio about-author authorbox contributor-name"),
     # Comment sections and comment forms.
-    "comments": words("comment comments commentlist disqus respond reply"),
+    "comments": words(
+        "comment comments commentlist disqus respond reply reactions commentaires kommentare"
+        " comentarios"
+    ),
     # Page chrome: navigation, headers, footers, sidebars, breadcrumbs, tag lists, post meta.
+    # These words also name wrappers ("elementor-widget", a "read-more" box that holds the
+    # rest of the story on mobile), so inside the article they never take most of its text.
     "chrome": words(
         "nav navbar navigation menu breadcrumb breadcrumbs header masthead topbar footer"
         " sidebar widget rail skip-link toolbar pagination pager tags tag-links tag-list"
-        " cat-links categories meta search print rss"
+        " cat-links categories meta search print rss read-more"
+    ),
+    # Image galleries and carousels: pictures and their captions, not the article's prose;
+    # pull quotes repeat a sentence of the body in large type.
+    "media": words(
+        "gallery slideshow carousel lightbox caption captions credit image-credit pullquote"
+        " pull-quote"
     ),
     # Social embeds: their text is a copy of a post elsewhere, not the article.
     "embeds": words("twitter-tweet instagram-media tiktok-embed fb-post"),
@@ -77,16 +88,25 @@ BOILERPLATE_ROLES = frozenset(
     )
 )
 
-# Tags that never hold article text: code, forms, embeds, and page chrome. Figures go too:
-# the body is text, and captions ("Photo: X/Reuters") are not sentences of the article.
+# Tags that never hold article text: code, forms, embeds, and page chrome. Captions go too:
+# the body is text, and "Photo: X/Reuters" is not a sentence of the article.
 BOILERPLATE_TAGS = frozenset(
     words(
         "script style noscript template iframe form nav footer header aside svg button input"
-        " select textarea label object embed canvas dialog figure figcaption audio video"
+        " select textarea label object embed canvas dialog figcaption audio video"
         " picture menu link meta amp-ad amp-embed amp-sticky-ad amp-consent amp-sidebar"
         " amp-social-share amp-analytics amp-user-notification amp-iframe amp-video"
     )
 )
+
+# A <figure> is a picture and its caption, and goes, unless it wraps one of these: WordPress
+# puts tables, lists and quotes in figures too ("wp-block-table"; "wp-block-pullquote" goes
+# by its class).
+FIGURE_CONTENT = ".//table | .//blockquote | .//pre | .//ul | .//ol"
+
+# Code and embedded objects: removed before any text is measured, since a script's source
+# would otherwise count as text.
+CODE_TAGS = tuple(words("script style noscript template svg canvas object embed iframe"))
 
 # Inline style values that hide an element from every reader.
 HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
@@ -194,6 +214,12 @@ BLOCK_LABELS: tuple[str, ...] = (
     r"lo más leído",
     r"te puede interesar",
     r"más noticias",
+    r"i più letti",
+    r"potrebbe interessarti",
+    r"leggi anche",
+    r"ver también",
+    r"leia também",
+    r"lees ook",
 )
 
 # The CMS article containers; when present the body is inside and they must never be removed,
@@ -206,41 +232,104 @@ CONTAINER_TOKENS = frozenset(
     )
 )
 
+# A second container with the same class and at least this share of the best one's prose makes
+# the choice ambiguous (a body split in sections, or excerpts on a list page).
+RIVAL_CONTAINER_SHARE = 0.3
+
+# CMS taxonomy classes carry free-text slugs ("category-native-advertising", "tag-cookies" on a
+# WordPress post): tokens with these prefixes match only whole vocabulary entries.
+TAXONOMY_PREFIXES = ("category-", "tag-", "tags-", "format-", "type-", "status-", "postid-")
+
+# A layout word ("widget", "header", "read-more") never removes an element inside the article
+# that holds at least this share of its text: such boilerplate is a small box, not most of it.
+MAX_REMOVED_SHARE = 0.5
+
+# A CMS container is distrusted when one run of paragraphs outside it holds this many times
+# its prose: the real article lacks the class and the container is a sidebar widget.
+CONTAINER_OUTWEIGHED = 2.0
+
 # Of two nested containers, the inner one is the body when it holds at least this share of the
 # outer one's text; what the outer one adds is then a paywall offer, a share bar or a footer.
 INNER_CONTAINER_SHARE = 0.5
 
 # Attributes whose values name what an element is: class and id, and the component names of
-# React/Next CMSs (data-component="byline-block", data-testid="share-button").
-TOKEN_ATTRIBUTES = ("class", "id", "data-component", "data-testid")
+# React/Next/Arc CMSs (data-component="byline-block", data-testid="share-button").
+TOKEN_ATTRIBUTES = ("class", "id", "data-component", "data-testid", "data-qa")
 
 # Block tags whose whole text is checked against CRUFT_LINES. Inline tags are left alone: the
 # link "email" inside "write to us by email" is part of a sentence.
 CRUFT_TAGS = frozenset(words("p div li section td h1 h2 h3 h4 h5 h6"))
-MAX_CRUFT_CHARS = 60  # the longest CRUFT_LINES entry is 40; anything longer is prose
+MAX_CRUFT_CHARS = 60  # the longest CRUFT_LINES entry is 45; anything longer is prose
 
 # A short line that opens with one of these and is mostly a link points to another article
 # ("Read more: <a>…</a>", "Lesen Sie auch: <a>…</a>").
 LINK_TRAILER = re.compile(
     r"^(?:read (?:more|also|next)|also read|see also|related|more|watch|listen|source|via"
     r"|lesen sie auch|weiterlesen|mehr dazu|lire aussi|à lire aussi|voir aussi|lee también"
-    r"|lea también|leer más)\b\s*[:|»›>\-–—]",
+    r"|tags?|topics?|filed under|schlagworte|themen|mots-clés|etiquetas|argomenti"
+    r"|lea también|leer más|ver también|leggi anche|leggi tutto|vedi anche|leia também"
+    r"|veja também|lees ook|zie ook|läs också|læs også|les også|czytaj też|czytaj także)"
+    r"\b\s*[:|»›>\-–—]?",
     re.I,
 )
 # Short lines that promote the site rather than report: follow us, sign up, send us tips.
 PROMO_LINE = re.compile(
     r"^(?:follow (?:us|[\w .’'-]{1,40}?) on (?:facebook|twitter|x|instagram|tiktok|youtube"
-    r"|linkedin|threads|bluesky|whatsapp)\b|(?:sign up|subscribe) (?:to|for) (?:our|the)\b.{0,60}"
-    r"newsletter|send (?:us )?your (?:story ideas|news tips|tips|photos)|get in touch with"
-    r"|click here to (?:subscribe|sign up)|download (?:our|the) app)",
+    r"|linkedin|threads|bluesky|whatsapp)\b"
+    r"|.{0,80}\b(?:sign up|subscribe) (?:to|for) .{0,40}newsletters?\b"
+    r"|get (?:the latest|our) .{0,60}\b(?:inbox|newsletters?)\b"
+    r"|send (?:us )?your (?:story ideas|news tips|tips|photos)|get in touch with"
+    r"|click here to (?:subscribe|sign up)|download (?:our|the) app|have a (?:news )?tip\b"
+    r"|.{0,60}\b(?:e-?mail|write to|contact) us at\b|.{0,60}\b(?:may|can) be reached at\b)",
     re.I,
 )
 MAX_TRAILER_CHARS = 250  # a trailer is one line; a longer block is prose that happens to open so
-MIN_TRAILER_LINK_DENSITY = 0.3  # "Read more: <a>headline</a>" is at least this much link
+MIN_TRAILER_LINK_DENSITY = 0.5  # "Read more: <a>headline</a>" is mostly link
+
+# Words of a date line ("Updated at 1:23 p.m.", "segunda-feira, 22 de janeiro de 2018 às 0:13",
+# "Published: 14:32 BST, 21 July 2025"): a short block made only of these, numbers and
+# punctuation is a time stamp, not a sentence. Months and weekdays in the languages we meet.
+DATE_WORDS = frozenset(
+    words(
+        "january february march april may june july august september october november december"
+        " jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday"
+        " friday saturday sunday mon tue wed thu fri sat sun published updated posted last"
+        " modified first on at am pm a.m p.m gmt bst utc cet cest est edt pst pdt the of"
+        " januar februar märz juni juli oktober dezember montag dienstag mittwoch donnerstag"
+        " freitag samstag sonntag veröffentlicht aktualisiert am um uhr"
+        " janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+        " lundi mardi mercredi jeudi vendredi samedi dimanche publié le mis à jour à h"
+        " enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre"
+        " diciembre lunes martes miércoles jueves viernes sábado domingo publicado actualizado"
+        " de del las los a"
+        " gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre"
+        " lunedì martedì mercoledì giovedì venerdì sabato domenica pubblicato aggiornato alle il"
+        " janeiro fevereiro março maio junho julho setembro outubro novembro dezembro"
+        " segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo às"
+    )
+)
+MAX_DATE_LINE_WORDS = 10  # the longest date line above has 8 words
 
 _CONTAINER_RE = re.compile(
     r"(?:^|-)(?:" + "|".join(re.escape(t) for t in CONTAINER_TOKENS) + r")(?:-|$)"
 )
+_PROSE_TEXT = (
+    ".//text()[not(ancestor::a or ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4"
+    " or ancestor::h5 or ancestor::h6)]"
+)
+_INVISIBLE = re.compile("[\u200b\u00ad\ufeff]")  # zero-width space, soft hyphen, stray BOM
+_SPACES = re.compile(r"[^\S\u3000]+")
+_NON_WORD = re.compile(r"[\W_]+")
+_CRUFT_KEYS = frozenset(" ".join(_NON_WORD.split(line)).strip() for line in CRUFT_LINES)
+_DATE_SIGNAL = re.compile(r"\d")
+_YEAR_OR_TIME = re.compile(r"\b(?:1[89]|20)\d\d\b|\b\d{1,2}[:.]\d{2}\b")
+_EXACT_TOKENS = frozenset(t for group in BOILERPLATE_TOKENS.values() for t in group)
+_CONTENT_TOKEN_RE = re.compile(
+    r"(?:^|-)(?:"
+    + "|".join(re.escape(t) for name, group in BOILERPLATE_TOKENS.items() if name != "chrome"
+               for t in group)
+    + r")(?:-|$)"
+)  # fmt: skip
 _TOKEN_RE = re.compile(
     r"(?:^|-)(?:"
     + "|".join(re.escape(t) for group in BOILERPLATE_TOKENS.values() for t in group)
@@ -253,14 +342,34 @@ _ROOT_TAGS = ("html", "body")
 
 
 def normalize_space(text: str) -> str:
-    """Collapse runs of whitespace (including no-break spaces) to one space; drop zero-widths."""
-    return " ".join(text.replace("\u200b", "").replace("\u00ad", "").split())
+    """Collapse runs of whitespace (including no-break spaces) to one space; drop zero-widths.
+
+    The ideographic space (U+3000) inside text is kept as it is: in Japanese and Chinese it
+    separates phrases of a headline or sentence. At either end it is indentation, and goes.
+    """
+    text = _INVISIBLE.sub("", text)
+    return _SPACES.sub(" ", text).strip(" \u3000")
 
 
 def is_cruft(text: str) -> bool:
-    """True when a whole line is a label or widget text ("ADVERTISEMENT", "Source Link")."""
-    line = normalize_space(text).casefold()
-    return line in CRUFT_LINES or line.rstrip(" :") in CRUFT_LINES
+    """True when a whole line is a label or widget text ("ADVERTISEMENT", "Source Link").
+
+    Punctuation does not count: "Advertisement · Scroll to continue" is the same label as
+    "Advertisement - scroll to continue".
+    """
+    return _cruft_key(text) in _CRUFT_KEYS
+
+
+def _cruft_key(text: str) -> str:
+    return " ".join(_NON_WORD.split(text.casefold())).strip()
+
+
+def is_date_line(text: str) -> bool:
+    """True for a short block that is only a date or a time stamp."""
+    found = re.findall(r"[^\W\d_]+(?:[-.][^\W\d_]+)*", text.casefold())
+    if len(text.split()) > MAX_DATE_LINE_WORDS or not _DATE_SIGNAL.search(text):
+        return False
+    return bool(found or _YEAR_OR_TIME.search(text)) and all(w in DATE_WORDS for w in found)
 
 
 def is_link_trailer(text: str, link_density: float) -> bool:
@@ -291,9 +400,27 @@ def is_boilerplate(el: HtmlElement) -> bool:
     """True when tag, role, hidden state, class or id marks the element as boilerplate."""
     if el.tag in BOILERPLATE_TAGS or (el.get("role") or "").lower() in BOILERPLATE_ROLES:
         return True
+    if el.tag == "figure" and not el.xpath(FIGURE_CONTENT):
+        return True
     if _is_hidden(el):
         return True
-    return any(_TOKEN_RE.search(t) or t in HIDDEN_TOKENS for t in tokens(el))
+    # A heading's own class says how it looks ("header-anchor-post"), not what it is; headings
+    # of boilerplate blocks go with their block or by their label.
+    return el.tag not in _HEADING_TAGS and any(_is_boilerplate_token(t) for t in tokens(el))
+
+
+def _is_boilerplate_token(token: str, pattern: re.Pattern[str] = _TOKEN_RE) -> bool:
+    if token in HIDDEN_TOKENS or (pattern is _TOKEN_RE and token in _EXACT_TOKENS):
+        return True
+    return not token.startswith(TAXONOMY_PREFIXES) and bool(pattern.search(token))
+
+
+def _is_layout_match(el: HtmlElement) -> bool:
+    """True when only page-layout words ("widget", "header", "meta") mark the element: words
+    that CMS frameworks also give to the wrappers around an article."""
+    if el.tag in BOILERPLATE_TAGS or el.get("role") or el.tag == "figure" or _is_hidden(el):
+        return False
+    return not any(_is_boilerplate_token(t, _CONTENT_TOKEN_RE) for t in tokens(el))
 
 
 def _is_hidden(el: HtmlElement) -> bool:
@@ -305,20 +432,41 @@ def _is_hidden(el: HtmlElement) -> bool:
 def find_container(root: HtmlElement) -> HtmlElement | None:
     """The page's article container: itemprop="articleBody", else a CMS container.
 
-    Of nested containers ("article__content" around "article-body" and a paywall offer) the
-    innermost one that still holds most of the text wins.
+    Containers are compared by prose, text outside links and headings: a sidebar list of
+    categories can carry a CMS class too. Of nested containers ("article__content"
+    around "article-body" and a paywall offer) the innermost one that still holds most of the
+    prose wins.
     """
     marked = root.xpath('//*[@itemprop="articleBody"]')
-    found = marked or [el for el in _elements(root) if _is_container(el)]
-    best = max(found, key=_text_length, default=None)
-    while best is not None:
-        inner = [el for el in found if el is not best and best in el.iterancestors()]
-        size = _text_length(best)
-        inner = [el for el in inner if _text_length(el) >= INNER_CONTAINER_SHARE * size]
+    found = {
+        el: prose_length(el) for el in marked or _elements(root) if marked or _is_container(el)
+    }
+    best = max(found, key=found.__getitem__, default=None)
+    while best is not None and found[best]:
+        inner = [el for el in found if best in el.iterancestors()]
+        inner = [el for el in inner if found[el] >= INNER_CONTAINER_SHARE * found[best]]
         if not inner:
-            return best
-        best = max(inner, key=_text_length)
+            return None if _has_rival(best, found) else best
+        best = max(inner, key=found.__getitem__)
     return None
+
+
+def _has_rival(best: HtmlElement, found: dict[HtmlElement, int]) -> bool:
+    """True when another container like `best` (same class) holds comparable prose apart from
+    it: an article split in sections, or a list page of excerpts. Readability decides then."""
+    related = {best, *best.iterancestors()}
+    return any(
+        el.get("class") == best.get("class")
+        and el not in related
+        and best not in el.iterancestors()
+        and size >= RIVAL_CONTAINER_SHARE * found[best]
+        for el, size in found.items()
+    )
+
+
+def prose_length(el: HtmlElement) -> int:
+    """Characters of text outside links and headings: the running prose."""
+    return len(normalize_space("".join(el.xpath(_PROSE_TEXT))))
 
 
 def _is_container(el: HtmlElement) -> bool:
@@ -328,31 +476,58 @@ def _is_container(el: HtmlElement) -> bool:
 def main_paragraph_parent(root: HtmlElement) -> HtmlElement | None:
     """The element whose direct <p> children hold the most text: the article when no CMS
     container is marked, used only to protect it from over-eager rules."""
-    weight: dict[HtmlElement, int] = {}
+    weights = _paragraph_weights(root)
+    return max(weights, key=weights.__getitem__, default=None)
+
+
+def _paragraph_weights(root: HtmlElement) -> dict[HtmlElement, int]:
+    weights: dict[HtmlElement, int] = {}
     for p in root.iter("p"):
         parent = p.getparent()
         if parent is not None:
-            weight[parent] = weight.get(parent, 0) + _text_length(p)
-    return max(weight, key=weight.__getitem__, default=None)
+            weights[parent] = weights.get(parent, 0) + _text_length(p)
+    return weights
 
 
-def clean(root: HtmlElement, main: HtmlElement | None = None) -> None:
-    """Remove boilerplate from `root` in place, never touching `main` or its ancestors.
+def _outweighed(container: HtmlElement, root: HtmlElement) -> bool:
+    """True when paragraphs outside the CMS container far outweigh it: the container is a
+    widget that happens to share a CMS class, and the article is elsewhere."""
+    weights = _paragraph_weights(root)
+    parent = max(weights, key=weights.__getitem__, default=None)
+    if parent is None or container in {parent, *parent.iterancestors()}:
+        return False
+    return weights[parent] > CONTAINER_OUTWEIGHED * prose_length(container)
 
-    `main` defaults to the CMS container or, failing that, the main paragraph parent.
+
+def clean(root: HtmlElement) -> HtmlElement | None:
+    """Remove boilerplate from `root` in place; return the CMS article container, if any.
+
+    The container (else the main paragraph parent) and its ancestors are never removed.
     """
-    main = main if main is not None else find_container(root)
-    main = main if main is not None else main_paragraph_parent(root)
-    protected = set(main.iterancestors()) | {main} if main is not None else set()
     for node in root.xpath("//comment() | //processing-instruction()"):
         _drop(node)
+    for el in [el for el in root.iter(*CODE_TAGS)]:
+        _drop(el)
+    container = find_container(root)
+    if container is not None and _outweighed(container, root):
+        container = None
+    main = container if container is not None else main_paragraph_parent(root)
+    _clean_around(root, main)
+    return container
+
+
+def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
+    protected = set(main.iterancestors()) | {main} if main is not None else set()
     if main is not None:
         _rescue_headings(main)
-    for el in list(_removals(root)):
-        if el not in protected:
-            _drop(el)
+    # Labelled blocks first: the label itself ("Related") is also a cruft line, and once it
+    # is gone nothing says what the block under it was.
     for el in list(_labelled_blocks(root, protected)):
         _drop(el)
+    body_size = _text_length(main) if main is not None else 0
+    for el in list(_removals(root)):
+        if el not in protected and not _holds_body(el, main, body_size):
+            _drop(el)
 
 
 def _rescue_headings(main: HtmlElement) -> None:
@@ -362,6 +537,15 @@ def _rescue_headings(main: HtmlElement) -> None:
         for heading in header.xpath(".//h2 | .//h3 | .//h4 | .//h5 | .//h6"):
             heading.tail = None
             header.addprevious(heading)
+
+
+def _holds_body(el: HtmlElement, main: HtmlElement | None, body_size: int) -> bool:
+    """True for a wrapper inside the article that holds most of its text and is marked only
+    by layout words (Elementor wraps every post in "elementor-widget-container"). A gallery
+    or a comment thread can outweigh a short article and still goes."""
+    if main is None or not body_size or main not in el.iterancestors():
+        return False
+    return _is_layout_match(el) and _text_length(el) >= MAX_REMOVED_SHARE * body_size
 
 
 def _removals(root: HtmlElement) -> Iterator[HtmlElement]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from newsvault.errors import ConfigError
 
+#: The one place the version is written (pyproject.toml reads it from here).
 VERSION = "0.1.0"
 PROJECT_URL = "https://github.com/newsvault/newsvault"
 

@@ -26,13 +26,15 @@ from newsvault.records import Block, BlockKind
 MIN_CONTAINER_CHARS = 250
 
 # Below this much body text there is no article, whatever the page looks like: error pages,
-# galleries, video pages with a one-line caption.
-MIN_BODY_CHARS = 200
+# galleries, video pages with a one-line caption. (150 characters of Japanese are a paragraph.)
+MIN_BODY_CHARS = 150
 
-# A body of fewer paragraphs than this must be long to count: a homepage or section page yields
-# two or three teaser sentences, a real short news item yields one long paragraph or several.
+# On a link-dense page (a homepage, a section front) a body of fewer paragraphs than this must
+# be long to count: readability then found two or three teaser sentences, not a story. A short
+# text on a quiet page (a brief, a notice) is still an article.
 MIN_PARAGRAPHS = 3
 MIN_SHORT_BODY_CHARS = 400
+LINK_DENSE_PAGE = 0.4  # share of the page's text inside links; fixture articles are <= 0.26
 
 # A paragraph, list item or heading that is nearly all link text is a teaser or a "read more"
 # link, not prose. 0.9 leaves sentences with a few linked names alone.
@@ -40,6 +42,14 @@ MAX_LINK_DENSITY = 0.9
 
 # ...and a body whose text is mostly links overall is a list of links (a homepage).
 MAX_BODY_LINK_DENSITY = 0.5
+
+# A page that calls itself a website (og:type) and yields less text than this is a front or
+# section page whose lead teaser readability took for an article; real stories are longer.
+MAX_FRONT_PAGE_CHARS = 1000
+
+# A block repeating the one before it is dropped when shorter than this: a doubled label or
+# pull quote is a line or two; a repeated long paragraph is the writer's choice.
+MAX_REPEATED_CHARS = 200
 
 # How many leading blocks are searched for a repeated title: the title sits at the top, under
 # at most a kicker or a date line.
@@ -58,23 +68,26 @@ LIST_TAGS = frozenset(("ul", "ol"))
 _ID = "data-nv-id"  # stamped on every element so readability's picks map back to our tree
 _BREAK = "\x1e"  # stands for <br> inside a block until the block is flushed
 _PARAGRAPH_BREAK = re.compile(_BREAK + r"\s*(?:" + _BREAK + r"\s*)+")
+_PAGE_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_LINK_TEXT = "//body//a//text()[not(ancestor::script or ancestor::style)]"
+_ARTICLE_LD = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|\w*Posting|Report)"')
 
 
 def extract_blocks(tree: HtmlElement, url: str | None) -> tuple[Block, ...]:
     """The article body of a parsed page, as ordered blocks.
 
-    `tree` is not modified. Raises NotAnArticle when the page holds no article, ExtractError
-    when readability cannot read it.
+    `tree` is not modified (the stage cleans a copy). `url` is the page's address; the body
+    does not depend on it today, but the stage signature keeps it for link handling. Raises
+    NotAnArticle when the page holds no article, ExtractError when readability cannot read it.
     """
     work = copy.deepcopy(tree)
-    container = clean.find_container(work)
-    clean.clean(work, container)
+    container = clean.clean(work)
     if container is not None and _text_length(container) >= MIN_CONTAINER_CHARS:
         walked = _walk_all(container)
     else:
         walked = _walk_readability(work)
     blocks = _tidy(walked, page_titles(tree))
-    _check_article(blocks)
+    _check_article(blocks, tree)
     return tuple(b.block for b in blocks)
 
 
@@ -163,8 +176,9 @@ def _emit_inline(el: HtmlElement, flow: _Flow) -> None:
 def _emit_heading(el: HtmlElement, flow: _Flow) -> None:
     flow.flush()
     text = clean.normalize_space(el.text_content())
-    links = sum(len(clean.normalize_space(a.text_content())) for a in el.iter("a"))
-    flow.blocks.append(_Walked(Block("h", text, level=int(el.tag[1])), links / max(1, len(text))))
+    if text:
+        level = int(el.tag[1])
+        flow.blocks.append(_Walked(Block("h", text, level=level), _link_density(el)))
 
 
 def _emit_nested(el: HtmlElement, flow: _Flow) -> None:
@@ -206,7 +220,7 @@ def _readability_picks(work: HtmlElement) -> set[str]:
             el.set(_ID, str(number))
     try:
         summary = Document(copy.deepcopy(work)).summary(html_partial=True)
-        picked = lxml.html.fragment_fromstring(summary, create_parent="div")
+        picked = lxml.html.document_fromstring(summary)
     except (Unparseable, lxml.etree.ParserError) as exc:
         raise ExtractError(f"readability could not read the page: {exc}") from exc
     return {el.get(_ID) for el in picked.iter() if el.get(_ID)}
@@ -238,23 +252,27 @@ def _tidy(walked: list[_Walked], titles: set[str]) -> list[_Walked]:
 
 
 def _is_noise(w: _Walked) -> bool:
-    if clean.is_cruft(w.block.text) or clean.is_link_trailer(w.block.text, w.link_density):
+    text = w.block.text
+    if clean.is_cruft(text) or clean.is_link_trailer(text, w.link_density):
+        return True
+    if clean.is_date_line(text):
         return True
     return w.block.kind != "pre" and w.link_density >= MAX_LINK_DENSITY
 
 
 def _dedupe(walked: list[_Walked]) -> list[_Walked]:
-    """Drop a block that repeats the one before it (responsive layouts print text twice)."""
+    """Drop a short block that repeats the one before it: templates print a heading, a label
+    or a pull quote twice (once per screen size). Long paragraphs may repeat on purpose."""
     out: list[_Walked] = []
     for w in walked:
-        if not out or out[-1].block != w.block:
+        if not out or out[-1].block != w.block or len(w.block.text) > MAX_REPEATED_CHARS:
             out.append(w)
     return out
 
 
 def _drop_leading_title(walked: list[_Walked], titles: set[str]) -> list[_Walked]:
     for i, w in enumerate(walked[:TITLE_SEARCH_BLOCKS]):
-        if _title_key(w.block.text) in titles:
+        if w.block.kind in ("h", "p") and _title_key(w.block.text) in titles:
             return walked[:i] + walked[i + 1 :]
     return walked
 
@@ -264,7 +282,7 @@ def page_titles(tree: HtmlElement) -> set[str]:
     found = [*tree.xpath("//title/text()"), *tree.xpath('//meta[@property="og:title"]/@content')]
     found += [h.text_content() for h in tree.iter("h1")]
     keys = {_title_key(t) for t in found}
-    keys |= {_title_key(part) for t in found for part in re.split(r"\s[|\-–—·:»]\s", t)}
+    keys |= {_title_key(part) for t in found for part in re.split(r"\s[|\-–—·»]\s", t)}
     return keys - {""}
 
 
@@ -272,7 +290,14 @@ def _title_key(text: str) -> str:
     return clean.normalize_space(text).casefold()
 
 
-def _check_article(walked: list[_Walked]) -> None:
+def declares_front_page(tree: HtmlElement) -> bool:
+    """True when the page calls itself a website (og:type) and no JSON-LD names an article."""
+    og_type = tree.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
+    scripts = " ".join(tree.xpath('//script[contains(@type, "ld+json")]/text()'))
+    return og_type == "website" and not _ARTICLE_LD.search(scripts)
+
+
+def _check_article(walked: list[_Walked], tree: HtmlElement) -> None:
     """Raise NotAnArticle, with the reason, when the blocks are not an article body."""
     prose = [w for w in walked if w.block.kind in ("p", "quote", "li", "pre")]
     chars = sum(len(w.block.text) for w in prose)
@@ -280,10 +305,20 @@ def _check_article(walked: list[_Walked]) -> None:
     links = sum(w.link_density * len(w.block.text) for w in prose)
     if chars < MIN_BODY_CHARS:
         raise NotAnArticle(f"body has only {chars} characters of text")
-    if paragraphs < MIN_PARAGRAPHS and chars < MIN_SHORT_BODY_CHARS:
-        raise NotAnArticle(f"body has {paragraphs} short paragraphs ({chars} characters)")
     if links > MAX_BODY_LINK_DENSITY * chars:
         raise NotAnArticle("body is mostly links (a list page, not an article)")
+    short = paragraphs < MIN_PARAGRAPHS and chars < MIN_SHORT_BODY_CHARS
+    if short and page_link_density(tree) > LINK_DENSE_PAGE:
+        raise NotAnArticle(f"{paragraphs} short paragraphs on a page of links")
+    if chars < MAX_FRONT_PAGE_CHARS and declares_front_page(tree):
+        raise NotAnArticle(f"a front page (og:type website) with {chars} characters of teasers")
+
+
+def page_link_density(tree: HtmlElement) -> float:
+    """Share of the page's visible text that sits inside links."""
+    text = len(clean.normalize_space("".join(tree.xpath(_PAGE_TEXT))))
+    links = len(clean.normalize_space("".join(tree.xpath(_LINK_TEXT))))
+    return links / max(1, text)
 
 
 def _link_density(el: HtmlElement) -> float:

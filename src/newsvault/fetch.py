@@ -462,7 +462,7 @@ class Fetcher:
         try:
             content = self._stream(response, target, deadline)
         except _FOREIGN_ERRORS as exc:
-            raise _translate(exc, target, deadline, self.settings) from exc
+            raise _translate(exc, target, deadline, self.settings, in_body=True) from exc
         _check_content(content, response.headers.get("content-type"), target)
         return content
 
@@ -605,8 +605,25 @@ _FOREIGN_ERRORS = (
 )
 
 
+BODY_CUT_SHORT = "the connection closed before the whole body arrived"
+
+#: What urllib3 raises when a body stops early: a short Content-Length body, a chunked body
+#: without its last chunk, or a reset while reading.
+_BODY_CUT_SHORT = (
+    urllib3.exceptions.ProtocolError,
+    http.client.IncompleteRead,
+    http.client.HTTPException,
+    ConnectionResetError,
+)
+
+
 def _translate(
-    exc: BaseException, target: _Target, deadline: _Deadline, settings: FetchSettings
+    exc: BaseException,
+    target: _Target,
+    deadline: _Deadline,
+    settings: FetchSettings,
+    *,
+    in_body: bool = False,
 ) -> FetchError:
     """Turn any exception from requests/urllib3/sockets into the most specific FetchError.
 
@@ -621,6 +638,8 @@ def _translate(
         return _deadline_error(target, deadline)
     if _first(causes, requests.exceptions.InvalidURL, urllib3.exceptions.LocationParseError):
         return InvalidURL(target.url, target.say("the URL is malformed"))
+    if in_body and _first(causes, *_BODY_CUT_SHORT):
+        return NetworkError(target.url, target.say(BODY_CUT_SHORT))
     error_type, message = _network_message(causes, target, settings)
     return error_type(target.url, target.say(message))
 
@@ -643,8 +662,8 @@ def _network_message(
     if _first(causes, TimeoutError, urllib3.exceptions.ReadTimeoutError):
         seconds = settings.read_timeout
         return FetchTimeout, f"the server sent nothing for {seconds:g} seconds"
-    if _first(causes, http.client.IncompleteRead):
-        return NetworkError, "the connection closed before the whole body arrived"
+    if _first(causes, http.client.IncompleteRead, urllib3.exceptions.IncompleteRead):
+        return NetworkError, BODY_CUT_SHORT
     if _first(causes, urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
         return NetworkError, "the compressed body could not be decoded"
     if _first(causes, ConnectionResetError, http.client.RemoteDisconnected):

@@ -48,20 +48,20 @@ ARTICLE_TYPES = (
 # JSON-LD author types that are not people: "strip organisation names" from the byline.
 ORGANISATION_TYPES = frozenset(("organization", "newsmediaorganization", "corporation"))
 
-# Class/id tokens of the visible byline, and of the standfirst under the headline.
-BYLINE_TOKENS = frozenset(
-    words(
-        "byline byline-name author author-name authors entry-author post-author article-author"
-        " meta-author writer by-author contributor"
-    )
+# Class/id tokens of the visible byline (matched as a run of parts, like clean.py's rules).
+BYLINE_TOKENS = words("byline author author-name authors writer contributor by-author")
+# Class/id tokens of the standfirst under the headline: the first group as a run of parts
+# ("article__standfirst"), the second, more common words, only as whole tokens.
+STANDFIRST_TOKENS = words(
+    "standfirst dek deck subtitle sub-title subheadline sub-headline article-summary"
+    " article-intro article-lead"
 )
-STANDFIRST_TOKENS = frozenset(
-    words(
-        "standfirst dek subtitle sub-title subheadline sub-headline article-summary summary lead"
-        " lede intro article-intro excerpt post-subtitle entry-subtitle deck kicker-summary"
-        " article-lead teaser-text"
-    )
-)
+STANDFIRST_EXACT = frozenset(words("summary lead lede intro excerpt"))
+
+# Elements that hold one author's name each.
+AUTHOR_XPATH = '//*[@itemprop="author"] | //a[@rel="author"]'
+# A visible byline is one line; a longer "author" element is a bio box.
+MAX_BYLINE_CHARS = 120
 
 # Words around names in bylines: "By", "Von", dates, roles and wire agencies.
 BYLINE_PREFIX = re.compile(
@@ -69,7 +69,7 @@ BYLINE_PREFIX = re.compile(
 )
 BYLINE_NOISE = re.compile(
     r"\b(?:staff(?: writer| reporter)?|correspondent|contributor|editor|reporter|columnist"
-    r"|updated|published|posted)\b.*$",
+    r"|(?:last )?(?:updated|published|posted))\b.*$",
     re.I,
 )
 AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.I)
@@ -77,8 +77,8 @@ AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|\band\b|\bund\b|\bet\b|\by\b|\be\b)
 # ("LISA MARTINEZ Associated Press", "By Reuters staff"); they are organisations, not authors.
 AGENCY_NAMES = re.compile(
     r"\b(?:associated press|agence france-presse|reuters|bloomberg(?: news)?|press association"
-    r"|pa media|dpa|afp|ap|upi|ansa|efe|kyodo|xinhua|tass|anadolu(?: agency)?|agencies"
-    r"|wire services|staff)\b",
+    r"|pa media|kyodo|xinhua|tass|anadolu(?: agency)?|agencies|wire services|staff"
+    r"|(?-i:AP|AFP|DPA|dpa|UPI|EFE|ANSA))\b",
     re.I,
 )
 MONTHS = (
@@ -90,11 +90,38 @@ DATE_IN_TEXT = re.compile(
     r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b).*$",
     re.I,
 )
+# Degrees and credentials written after a name ("Brenda Goodman, MA"): not a second author.
+CREDENTIALS = frozenset(words("ma md phd mph rn msc bsc mba jd ms dds rd lcsw"))
+_NOT_A_NAME = re.compile(r"[\d$€£%@#]")  # amounts, handles and dates are not names
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+_URL_IN_TEXT = re.compile(r"\(?\s*(?:https?://|www\.)[^\s)]*\s*\)?")
+
+# "and" in the byline's language, to join several authors as the page itself does.
+CONJUNCTIONS = {
+    "en": "and", "fr": "et", "de": "und", "es": "y", "it": "e", "pt": "e", "nl": "en",
+    "sv": "och", "da": "og", "no": "og", "nb": "og", "pl": "i", "cs": "a", "ca": "i",
+}  # fmt: skip
 MAX_NAME_WORDS = 5  # a person's name is a few words; more is a sentence that matched by accident
 
 # <title> suffixes: " - Site", " | Site" and their kin.
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•:»›/]\s+|\s+::\s+")
+# An underscore separates only after a space or between CJK characters ("新台阶_科技_腾讯网"),
+# so "Using __init__ in Python" keeps its name.
+TITLE_SEPARATORS = re.compile(
+    r"\s+[|\-–—·•»›/]\s+|\s+::\s+|\s+_(?=\s|[^\x00-\x7f])\s*"
+    r"|(?<=[^\x00-\x7f])_(?=[^\x00-\x7f])"
+)
+# A headline candidate must share this share of its words with <title> to be believed.
+MIN_TITLE_OVERLAP = 0.5
 MAX_SITE_WORDS = 4  # a trailing title part this short, after a bar, is a site name
+
+
+def _parts_run(vocabulary: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any entry as a run of "-"-joined parts inside a token."""
+    return re.compile(r"(?:^|-)(?:" + "|".join(map(re.escape, vocabulary)) + r")(?:-|$)")
+
+
+_BYLINE_RE = _parts_run(BYLINE_TOKENS)
+_STANDFIRST_RE = _parts_run(STANDFIRST_TOKENS)
 
 
 def read(tree: HtmlElement, url: str | None) -> Metadata:
@@ -103,16 +130,17 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
     ld, ld_site = _linked_data(tree)
     site = _site_name(meta, ld, ld_site)
     authors = _authors(meta, ld, tree, site)
+    language = _language(meta, ld, tree)
     return Metadata(
         title=_title(meta, ld, tree, site, url),
-        byline=_byline(authors),
+        byline=_byline(authors, language),
         authors=authors,
         description=_description(meta, ld, tree),
-        published_at=_date(_first(meta, PUBLISHED_META), _ld_text(ld, "datePublished"),
+        published_at=_date(_ld_text(ld, "datePublished"), _first(meta, PUBLISHED_META),
                            _time_element(tree, published=True)),
         modified_at=_date(_ld_text(ld, "dateModified"), _first(meta, MODIFIED_META),
                           _time_element(tree, published=False)),
-        language=_language(meta, ld, tree),
+        language=language,
         site_name=site,
         canonical_url=_canonical(tree, meta, url),
         image_url=_image(meta, ld, tree, url),
@@ -255,13 +283,28 @@ def _ld_image(ld: dict[str, Any]) -> str | None:
 def _title(
     meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: str | None, url: str | None
 ) -> str | None:
-    """og:title, JSON-LD headline, the <h1>, <title>; without a " - Site" suffix."""
-    h1 = _single_h1(tree)
-    for candidate in (_first(meta, TITLE_META), _ld_text(ld, "headline"), h1):
-        if candidate:
+    """og:title, JSON-LD headline, the <h1>, <title>; without a " - Site" suffix.
+
+    og:title is the page's own choice; any other candidate that shares too few words with
+    <title> is passed over: JSON-LD "headline" sometimes holds a description, and an <h1> can
+    be the site's logo.
+    """
+    raw = normalize_space(tree.findtext(".//title") or "")
+    page_title = _strip_site(raw, site, url, loose=True) if raw else None
+    og_title = _first(meta, TITLE_META)
+    if og_title:
+        return _strip_site(og_title, site, url, loose=False)
+    candidates = (_ld_text(ld, "headline"), _ld_text(ld, "name"), _single_h1(tree))
+    for candidate in candidates:
+        if candidate and (not page_title or _similar(candidate, page_title)):
             return _strip_site(candidate, site, url, loose=False)
-    title = tree.findtext(".//title")
-    return _strip_site(normalize_space(title), site, url, loose=True) if title else None
+    return page_title or next((c for c in candidates if c), None)
+
+
+def _similar(candidate: str, page_title: str) -> bool:
+    words = re.findall(r"\w+", candidate.casefold())
+    known = set(re.findall(r"\w+", page_title.casefold()))
+    return sum(w in known for w in words) >= MIN_TITLE_OVERLAP * len(words)
 
 
 def _single_h1(tree: HtmlElement) -> str | None:
@@ -273,17 +316,23 @@ def _strip_site(title: str, site: str | None, url: str | None, *, loose: bool) -
     """Drop a leading or trailing part naming the site ("Title - Site", "Site | Title").
 
     With `loose`, a short trailing part after a separator goes even when it names no site we
-    know: <title> carries one far more often than a headline contains " | ".
+    know: <title> carries one far more often than a headline contains " | ". It must not be
+    longer than what stays ("Biden - Putin summit ends" is a headline).
     """
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
     names = _site_keys(site, url)
-    if _key(parts[-1]) in names or (loose and len(parts[-1].split()) <= MAX_SITE_WORDS):
+    if _key(parts[-1]) in names:
         return _rejoin(title, parts[:-1])
     if _key(parts[0]) in names:
         return _rejoin(title, parts[1:])
-    return title
+    return _rejoin(title, parts[:-1]) if loose and _looks_like_site(parts) else title
+
+
+def _looks_like_site(parts: list[str]) -> bool:
+    tail = len(parts[-1].split())
+    return tail <= MAX_SITE_WORDS and sum(len(p.split()) for p in parts[:-1]) >= tail
 
 
 def _rejoin(title: str, parts: list[str]) -> str:
@@ -319,8 +368,12 @@ def _authors(
 ) -> tuple[str, ...]:
     """People who wrote the article; organisations and agencies are left out."""
     organisations = [site] if site else []
-    for source in (_ld_authors(ld), _meta_authors(meta), _visible_authors(tree)):
+    for source in (_ld_authors(ld), _meta_authors(meta), _marked_authors(tree)):
         names = _dedupe(n for raw in source for n in split_names(raw, organisations))
+        if names:
+            return names
+    for raw in _byline_texts(tree):
+        names = _dedupe(split_names(raw, organisations))
         if names:
             return names
     return ()
@@ -344,16 +397,28 @@ def _meta_authors(meta: dict[str, str]) -> list[str]:
     return [value] if value and not _is_url(value) else []
 
 
-def _visible_authors(tree: HtmlElement) -> list[str]:
-    found = [normalize_space(el.text_content()) for el in _byline_elements(tree)]
-    return [text for text in found if text][:1]
+def _marked_authors(tree: HtmlElement) -> list[str]:
+    """The text of each element marked as an author (itemprop="author", rel="author")."""
+    return [text for text in map(_element_text, tree.xpath(AUTHOR_XPATH)) if text]
 
 
-def _byline_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
-    yield from tree.xpath('//*[@rel="author"] | //*[@itemprop="author"]')
+def _byline_texts(tree: HtmlElement) -> Iterator[str]:
+    """Short texts of elements classed as a byline, in page order."""
     for el in tree.iter():
-        if isinstance(el.tag, str) and BYLINE_TOKENS.intersection(tokens(el)):
-            yield el
+        if isinstance(el.tag, str) and any(_BYLINE_RE.search(t) for t in tokens(el)):
+            text = _element_text(el)
+            if 0 < len(text) <= MAX_BYLINE_CHARS:
+                yield text
+
+
+def _is_standfirst(token: str) -> bool:
+    return token in STANDFIRST_EXACT or bool(_STANDFIRST_RE.search(token))
+
+
+def _element_text(el: HtmlElement) -> str:
+    name = el.xpath('.//*[@itemprop="name"]')
+    source = name[0] if name else el
+    return normalize_space(source.get("content") or source.text_content())
 
 
 def split_names(raw: str, organisations: Iterable[str] = ()) -> list[str]:
@@ -362,7 +427,7 @@ def split_names(raw: str, organisations: Iterable[str] = ()) -> list[str]:
     Agencies and the given organisation names (the site's own) are left out; names written
     in capitals are title-cased.
     """
-    text = normalize_space(BYLINE_PREFIX.sub("", normalize_space(raw)))
+    text = normalize_space(BYLINE_PREFIX.sub("", _URL_IN_TEXT.sub(" ", raw)))
     text = DATE_IN_TEXT.sub("", BYLINE_NOISE.sub("", text)).strip(" ,;|-–—·:")
     skip = {_key(o) for o in organisations}
     parts = (_clean_name(p) for p in AUTHOR_SPLIT.split(text))
@@ -370,21 +435,23 @@ def split_names(raw: str, organisations: Iterable[str] = ()) -> list[str]:
 
 
 def _clean_name(part: str) -> str:
-    name = normalize_space(AGENCY_NAMES.sub(" ", part)).strip(" ,;|-–—·:.()")
-    if _is_url(name):
+    name = normalize_space(_EMPTY_BRACKETS.sub(" ", AGENCY_NAMES.sub(" ", part)))
+    name = name.strip(" ,;|-–—·:.")
+    if _is_url(name) or name.casefold().strip(".") in CREDENTIALS or _NOT_A_NAME.search(name):
         return ""
     if name.isupper() and len(name) > 3:
         return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), name.lower())
     return name
 
 
-def _byline(authors: tuple[str, ...]) -> str | None:
-    """The authors as one line: "A", "A and B", "A, B and C"."""
+def _byline(authors: tuple[str, ...], language: str | None) -> str | None:
+    """The authors as one line in the page's language: "A", "A and B", "A, B et C"."""
     if not authors:
         return None
     if len(authors) == 1:
         return authors[0]
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
+    conjunction = CONJUNCTIONS.get(language or "", "and")
+    return f"{', '.join(authors[:-1])} {conjunction} {authors[-1]}"
 
 
 def _dedupe(names: Iterable[str]) -> tuple[str, ...]:
@@ -404,7 +471,7 @@ def _description(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) ->
 def standfirst(tree: HtmlElement) -> str | None:
     """The standfirst under the headline, marked by its class (dek, standfirst, subtitle...)."""
     for el in tree.iter():
-        if isinstance(el.tag, str) and STANDFIRST_TOKENS.intersection(tokens(el)):
+        if isinstance(el.tag, str) and any(_is_standfirst(t) for t in tokens(el)):
             text = normalize_space(el.text_content())
             if text:
                 return text

@@ -13,16 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault import archive, urls
-from newsvault.article import extract
-from newsvault.config import VERSION
+from newsvault.article import EXTRACTOR_VERSION, extract
 from newsvault.errors import FetchError, NewsvaultError, StorageError
 from newsvault.fetch import Fetcher
 from newsvault.records import Article, Page
 
 log = logging.getLogger(__name__)
-
-#: Recorded on every article so that re-extraction can find rows made by older extractors.
-EXTRACTOR_VERSION = f"newsvault-{VERSION}"
 
 
 @dataclass(frozen=True, slots=True)

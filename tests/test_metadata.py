@@ -1,0 +1,170 @@
+"""metadata.py: title, byline, dates and the rest from JSON-LD, OpenGraph, <meta> and the page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import lxml.html
+import pytest
+
+from newsvault import metadata
+from newsvault.records import Metadata
+
+URL = "https://paper.example/2024/10/25/story/"
+
+
+def read(head: str = "", body: str = "", html_attrs: str = "", url: str | None = URL) -> Metadata:
+    root = lxml.html.document_fromstring(
+        f"<html {html_attrs}><head>{head}</head><body>{body}<p>x</p></body></html>"
+    )
+    return metadata.read(root, url)
+
+
+def ld(obj: Any) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def test_opengraph_and_meta_tags() -> None:
+    m = read(
+        '<meta property="og:title" content="Big story - The Paper">'
+        '<meta property="og:site_name" content="The Paper">'
+        '<meta name="description" content="What happened.">'
+        '<meta property="article:published_time" content="2024-10-25T06:42:17+00:00">'
+        '<meta property="og:image" content="/img/a.jpg">'
+        '<link rel="canonical" href="/2024/10/25/story/">'
+        '<meta name="author" content="Jane Doe">',
+        html_attrs='lang="en-US"',
+    )
+    assert m == Metadata(
+        title="Big story",
+        byline="Jane Doe",
+        authors=("Jane Doe",),
+        description="What happened.",
+        published_at="2024-10-25T06:42:17+00:00",
+        language="en",
+        site_name="The Paper",
+        canonical_url="https://paper.example/2024/10/25/story/",
+        image_url="https://paper.example/img/a.jpg",
+    )
+
+
+def test_json_ld_graph_with_references() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "@id": "#site", "name": "The Paper"},
+            {"@type": "NewsArticle", "headline": "Headline", "author": {"@id": "#jane"},
+             "datePublished": "2024-10-25T06:42:17Z", "dateModified": "2024-10-26",
+             "image": {"@type": "ImageObject", "url": "https://cdn.example/a.jpg"},
+             "inLanguage": "de-DE"},
+            {"@type": "Person", "@id": "#jane", "name": "Jane Doe"},
+        ],
+    }  # fmt: skip
+    m = read(ld(graph), body="<title>Headline | The Paper</title>")
+    assert (m.title, m.authors, m.site_name) == ("Headline", ("Jane Doe",), "The Paper")
+    assert (m.published_at, m.modified_at) == ("2024-10-25T06:42:17+00:00", "2024-10-26")
+    assert (m.image_url, m.language) == ("https://cdn.example/a.jpg", "de")
+
+
+def test_broken_json_ld_is_survived() -> None:
+    broken = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ok",'
+        ' "author": [{"@type": "Person", "name": "A B"},],}</script>'
+        '<script type="application/ld+json">{not json at all</script>'
+    )
+    m = read(broken)
+    assert (m.title, m.authors) == ("Ok", ("A B",))
+
+
+def test_organisation_authors_are_not_people() -> None:
+    authors = [{"@type": "Organization", "name": "Reuters"}, {"@type": "Person", "name": "Jo Roe"}]
+    m = read(ld({"@type": "NewsArticle", "author": authors}))
+    assert m.authors == ("Jo Roe",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("by Admin", ["Admin"]),
+        ("LISA MARTINEZ Associated Press", ["Lisa Martinez"]),
+        ("Jane Doe, Reuters", ["Jane Doe"]),
+        ("Par Claire Dumont et Julien Moreau", ["Claire Dumont", "Julien Moreau"]),
+        ("Von Jana Petersen", ["Jana Petersen"]),
+        ("By Nathan Willis March 25, 2015", ["Nathan Willis"]),
+        ("Brenda Goodman, MA", ["Brenda Goodman"]),
+        ("Staff", []),
+        ("A, B & C", ["A", "B", "C"]),
+    ],
+)
+def test_split_names(raw: str, names: list[str]) -> None:
+    assert metadata.split_names(raw) == names
+
+
+def test_byline_joins_authors_in_the_page_language() -> None:
+    head = '<meta name="author" content="Claire Dumont et Julien Moreau">'
+    assert read(head, html_attrs='lang="fr"').byline == "Claire Dumont et Julien Moreau"
+    assert read(head, html_attrs='lang="en"').byline == "Claire Dumont and Julien Moreau"
+
+
+def test_visible_byline_when_nothing_else() -> None:
+    m = read(body='<div class="article-byline">By <a rel="author">Sam Field</a></div>')
+    assert (m.byline, m.authors) == ("Sam Field", ("Sam Field",))
+
+
+def test_article_author_url_is_not_a_name() -> None:
+    m = read('<meta property="article:author" content="https://facebook.com/jane">')
+    assert m.authors == ()
+
+
+def test_title_from_title_tag_loses_site_suffix() -> None:
+    assert read("<title>Rates rise again | The Paper</title>").title == "Rates rise again"
+    assert read("<title>Why it matters: rates</title>").title == "Why it matters: rates"
+
+
+def test_title_prefers_single_h1_that_agrees_with_title_tag() -> None:
+    m = read("<title>Rates rise again – Paper</title>", body="<h1>Rates rise again</h1>")
+    assert m.title == "Rates rise again"
+    m = read("<title>Rates rise again – Paper</title>", body="<h1>Paper logo</h1>")
+    assert m.title == "Rates rise again"
+
+
+def test_description_falls_back_to_standfirst() -> None:
+    m = read(body='<p class="article__standfirst">The short version.</p>')
+    assert m.description == "The short version."
+
+
+def test_time_element_and_date_forms() -> None:
+    assert read(body='<time datetime="2024-10-25T08:00:00+02:00">x</time>').published_at == (
+        "2024-10-25T08:00:00+02:00"
+    )
+    assert metadata.parse_date("Fri, 25 Oct 2024 06:42:17 GMT") == "2024-10-25T06:42:17+00:00"
+    assert metadata.parse_date("2024-10-25") == "2024-10-25"
+    assert metadata.parse_date("25.10.2024") == "2024-10-25T00:00:00"
+    assert metadata.parse_date("yesterday") is None
+
+
+@pytest.mark.parametrize(
+    ("head", "attrs", "language"),
+    [("", 'lang="EN-gb"', "en"), ('<meta property="og:locale" content="fr_FR">', "", "fr"),
+     ('<meta http-equiv="content-language" content="de">', "", "de"), ("", "", None)],
+)  # fmt: skip
+def test_language(head: str, attrs: str, language: str | None) -> None:
+    assert read(head, html_attrs=attrs).language == language
+
+
+def test_nothing_known() -> None:
+    assert read(url=None) == Metadata()
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("Biden - Putin summit ends", "Biden - Putin summit ends"),
+     ("Using __init__ in Python", "Using __init__ in Python"),
+     ("人工智能迈上新台阶_科技_腾讯网", "人工智能迈上新台阶_科技"),
+     ("The Paper | Rates rise", "Rates rise")],
+)  # fmt: skip
+def test_title_tag_suffixes(title: str, expected: str) -> None:
+    head = f'<title>{title}</title><meta property="og:site_name" content="The Paper">'
+    assert read(head, url=None).title == expected
