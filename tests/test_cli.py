@@ -318,7 +318,7 @@ def test_extract_from_stdin(runner: CliRunner) -> None:
     [
         ("missing.html", None, 8, "no such file"),
         ("empty.html", b"  \n", 8, "is empty"),
-        ("photo.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, 8, "binary"),
+        ("photo.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, 8, "a PNG image"),
         ("home.html", HOMEPAGE, 7, "article"),
     ],
 )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import codecs
 
-from newsvault.encoding import decode_html
+import pytest
+
+from newsvault.encoding import binary_kind, decode_html
 
 RUSSIAN = (
     "<html><head><title>Новости</title></head><body><p>Президент заявил сегодня, что "
@@ -128,3 +130,18 @@ def test_nul_characters_are_removed() -> None:
 
 def test_empty_body() -> None:
     assert decode_html(b"") == ("", "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3", "a PDF document"),
+        (b"\x1f\x8b\x08\x00" + bytes(20), "gzip-compressed data"),
+        (b"<html>\x00\x00\x00</html>", "binary data (it contains NUL bytes)"),
+        (b"<!DOCTYPE html><html><body><p>Hello</p></body></html>", None),
+        ("\ufeff<p>caf\u00e9</p>".encode("utf-16"), None),
+    ],
+)
+def test_binary_kind(content: bytes, what: str | None) -> None:
+    assert binary_kind(content) == what

@@ -26,6 +26,7 @@ from newsvault.config import (
     db_url_for,
     parse_allow_private,
 )
+from newsvault.encoding import binary_kind
 from newsvault.errors import InputError, NewsvaultError, NotFound
 from newsvault.fetch import Fetcher
 from newsvault.pipeline import Archived, archive_urls
@@ -35,9 +36,6 @@ FORMATS = ("text", "markdown", "json")
 
 #: The fetcher's defaults, shown in --help.
 FETCH_DEFAULTS = FetchSettings()
-
-#: Bytes that say "this is not a web page" at the start of a file (images, PDF, archives).
-BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b")
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -242,8 +240,9 @@ def _read_input(source: str) -> bytes:
         fail(InputError(f"cannot be read ({exc.strerror})"), name)
     if not content.strip():
         fail(InputError("is empty"), name)
-    if content.startswith(BINARY_SIGNATURES) or b"\x00" in content[:1024]:
-        fail(InputError("is not an HTML page (it looks like binary data)"), name)
+    what = binary_kind(content)
+    if what is not None:
+        fail(InputError(f"is not an HTML page: it is {what}"), name)
     return content
 
 

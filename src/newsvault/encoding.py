@@ -159,3 +159,33 @@ def _display_name(codec_name: str) -> str:
 
 def _clean(text: str) -> str:
     return text.replace("\x00", "")
+
+
+#: How much of the body is sniffed for binary signatures, NULs and HTML tags
+#: (the HTML standard's sniffing algorithm looks at the first 1445 bytes; 1 KB is plenty).
+SNIFF_BYTES = 1024
+
+#: Signatures of formats that are sometimes served as text/html by broken servers.
+BINARY_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"RIFF", "a RIFF file (WebP, WAV or AVI)"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+)
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def binary_kind(content: bytes) -> str | None:
+    """What binary format the bytes start with ("a PNG image"...), or None if they may be text."""
+    head = content[:SNIFF_BYTES]
+    for signature, what in BINARY_SIGNATURES:
+        if head.startswith(signature):
+            return what
+    if b"\x00" in head and not head.startswith(_UTF16_BOMS):
+        return "binary data (it contains NUL bytes)"
+    return None

@@ -34,7 +34,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
 from newsvault.config import AllowEntry, FetchSettings
-from newsvault.encoding import decode_html
+from newsvault.encoding import SNIFF_BYTES, binary_kind, decode_html
 from newsvault.errors import (
     BlockedAddress,
     EmptyBody,
@@ -61,10 +61,6 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: checked often, large enough that a 2 MB page takes only ~30 steps.
 CHUNK_BYTES = 64 * 1024
 
-#: How much of the body is sniffed for binary signatures, NULs and HTML tags
-#: (the HTML standard's sniffing algorithm looks at the first 1445 bytes; 1 KB is plenty).
-SNIFF_BYTES = 1024
-
 #: Statuses worth retrying: the server is overloaded or failed transiently (429, 5xx).
 #: 501 Not Implemented and 505 HTTP Version Not Supported will not change on a retry.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 520, 521, 522, 523, 524})
@@ -72,26 +68,12 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 520, 521, 522, 52
 #: Statuses that redirect when they carry a Location header.
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-#: Signatures of formats that are sometimes served as text/html by broken servers.
-BINARY_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"RIFF", "a RIFF file (WebP, WAV or AVI)"),
-    (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a zip archive"),
-    (b"\x1f\x8b", "gzip-compressed data"),
-)
-
 #: What a body must start with (after whitespace) to count as HTML when no type is given.
 _HTML_START = re.compile(
     rb"\s*(<!--|<!doctype\s+html|<(html|head|body|title|meta|link|script|style|p|div|h[1-6]"
     rb"|table|a|b|br|font|iframe)[\s/>])",
     re.IGNORECASE,
 )
-
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 #: Reason phrases for servers that send a status line without one (HTTP/2-style).
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
@@ -570,7 +552,7 @@ def _check_content(content: bytes, content_type: str | None, target: _Target) ->
     if not content.strip():
         raise EmptyBody(target.url, target.say("the server sent an empty page"))
     head = content[:SNIFF_BYTES]
-    what = _binary_kind(head)
+    what = binary_kind(head)
     if what is not None:
         called = _mime(content_type) or "nothing"
         message = f"the body is {what}, although the server called it {called}"
@@ -578,15 +560,6 @@ def _check_content(content: bytes, content_type: str | None, target: _Target) ->
     if not _mime(content_type) and not _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf")):
         message = "the server sent no content type and the body does not look like HTML"
         raise NotHTML(target.url, target.say(message), content_type=content_type)
-
-
-def _binary_kind(head: bytes) -> str | None:
-    for signature, what in BINARY_SIGNATURES:
-        if head.startswith(signature):
-            return what
-    if b"\x00" in head and not head.startswith(_UTF16_BOMS):
-        return "binary data (it contains NUL bytes)"
-    return None
 
 
 def _mime(content_type: str | None) -> str:
