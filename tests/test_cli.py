@@ -350,3 +350,12 @@ def test_an_archive_that_is_not_sqlite(runner: CliRunner, tmp_path: Path, seed_u
     (line,) = error_lines(result)
     assert str(db) in line
     assert db.read_text() == "not a database\n" * 50
+
+
+def test_db_accepts_a_sqlalchemy_url(runner: CliRunner, tmp_path: Path, seed_url: str) -> None:
+    db = tmp_path / "by-url.db"
+    result = runner.invoke(
+        cli, ["--db", f"sqlite:///{db}", "--allow-private", "127.0.0.1", "fetch", seed_url]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "select count(*) from articles") == [(1,)]

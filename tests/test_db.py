@@ -39,6 +39,22 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     assert db.schema_diff(engine) == []
 
 
+def test_schema_revision_is_the_head_of_the_scripts() -> None:
+    assert db.head_revision() == db.SCHEMA_REVISION
+
+
+def test_opening_a_current_archive_does_not_load_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    db.open_archive(_url(path)).dispose()
+    script = (
+        "import sys; from newsvault import db; db.open_archive(sys.argv[1]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    out = subprocess.run([sys.executable, "-c", script, _url(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_there_is_one_head() -> None:
     from alembic.config import Config
 

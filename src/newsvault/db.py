@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault.errors import StorageError
 from newsvault.models import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+#: The schema this newsvault writes: the head of alembic/versions (tests/test_db.py keeps the
+#: two equal). Knowing it without asking Alembic keeps Alembic out of every command's start-up.
+SCHEMA_REVISION = "0001"
 
 #: Alembic's bookkeeping table; underscore-prefixed to stand apart from the data.
 VERSION_TABLE = "_alembic_version"
@@ -98,6 +101,8 @@ def _scripts_dir() -> str:
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", _scripts_dir())
     if connection is not None:
@@ -105,22 +110,26 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config())
+
+
 def head_revision() -> str:
-    """The newest schema revision this newsvault knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    """The newest schema revision among the migration scripts (SCHEMA_REVISION, checked)."""
+    head = _scripts().get_current_head()
     assert head is not None, "no migration scripts"
     return head
 
 
-def _known_revisions() -> set[str]:
-    scripts = ScriptDirectory.from_config(_alembic_config())
-    return {rev.revision for rev in scripts.walk_revisions()}
-
-
 def current_revision(connection: Connection) -> str | None:
     """The schema revision recorded in the archive, or None for an empty database."""
-    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-    return context.get_current_revision()
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    table = connection.dialect.identifier_preparer.quote(VERSION_TABLE)
+    revision = connection.exec_driver_sql(f"SELECT version_num FROM {table}").scalar()
+    return str(revision) if revision is not None else None
 
 
 def _check_is_archive(connection: Connection, revision: str | None, where: str) -> None:
@@ -129,7 +138,7 @@ def _check_is_archive(connection: Connection, revision: str | None, where: str) 
         if tables - {VERSION_TABLE}:
             raise StorageError(f"{where} is not a newsvault archive (it has other tables)")
         return
-    if revision not in _known_revisions():
+    if revision not in {script.revision for script in _scripts().walk_revisions()}:
         raise StorageError(
             f"{where} was written by a newer newsvault (schema {revision}); upgrade newsvault"
         )
@@ -138,25 +147,34 @@ def _check_is_archive(connection: Connection, revision: str | None, where: str) 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the archive to the newest schema; returns (revision before, revision after).
 
-    Safe when two processes start at once on SQLite: BEGIN IMMEDIATE takes the write lock
-    before the revision is read, so the second process waits and then finds nothing to do.
+    An archive already at SCHEMA_REVISION is only read (no lock, no alembic import: this is
+    every command's start-up). Otherwise the migration runs under BEGIN IMMEDIATE, and the
+    revision is read again inside the lock, so two processes starting at once on a new
+    file do not both migrate: the second waits, then finds nothing to do.
     """
     where = _describe(engine)
     try:
+        with engine.connect() as connection:
+            if current_revision(connection) == SCHEMA_REVISION:
+                return SCHEMA_REVISION, SCHEMA_REVISION
         with writer(engine).connect() as connection:
             before = current_revision(connection)
             _check_is_archive(connection, before, where)
-            head = head_revision()
-            if before != head:
-                command.upgrade(_alembic_config(connection), "head")
+            if before != SCHEMA_REVISION:
+                from alembic import command
+
+                command.upgrade(_alembic_config(connection), SCHEMA_REVISION)
             connection.commit()
-            return before, head
+            return before, SCHEMA_REVISION
     except DBAPIError as exc:
         raise StorageError(f"{where} could not be opened or upgraded: {_reason(exc)}") from exc
 
 
 def schema_diff(engine: Engine) -> list[Any]:
     """Differences between the models and the database (empty when the migrations match)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"version_table": VERSION_TABLE, "compare_type": True}
