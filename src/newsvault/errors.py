@@ -14,6 +14,7 @@
     │       ├── NotHTML              content type is not HTML (carries content_type)
     │       ├── TooLarge             the body passed the size cap (counted after decompression)
     │       └── EmptyBody            the body is empty or only whitespace
+    ├── FeedError                    a feed or sitemap is malformed, not a feed, or empty
     ├── ExtractError                 the page could not be parsed into an article
     │   └── NotAnArticle             parsed fine, but holds no article (a homepage, an error page)
     ├── NotFound                     the archive holds no article with that id or URL
@@ -139,6 +140,20 @@ class EmptyBody(BadContent):
 
     kind = "empty_body"
     exit_code = 6
+
+
+class FeedError(NewsvaultError):
+    """A feed or sitemap could not be read: broken XML, HTML served as a feed, empty, hostile."""
+
+    kind = "feed"
+    exit_code = 6
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.message}"
 
 
 class ExtractError(NewsvaultError):

@@ -69,6 +69,36 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a feed or sitemap: an article URL and what the feed says about it.
+
+    `url` is absolute, http(s), canonicalised (tracking parameters and fragment dropped).
+    The feed's title, date and authors are kept as evidence beside what the page says.
+    """
+
+    url: str
+    feed_url: str
+    title: str | None = None
+    published_at: str | None = None
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A parsed feed or sitemap: its kind, its title, its entries, and child sitemaps.
+
+    kind: "rss", "atom", "sitemap" (a urlset, Google News sitemaps included) or
+    "sitemapindex" (whose `sitemaps` list further sitemaps to read).
+    """
+
+    url: str
+    kind: str
+    title: str | None = None
+    items: tuple[FeedItem, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One fetched HTML page: what the server sent and how we read it.
 
