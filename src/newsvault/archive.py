@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsvault.models import ArticleRow, Fetch, RawPage, Source
-from newsvault.records import Article, Page
+from newsvault.models import ArticleRow, FeedItemRow, FeedRow, Fetch, RawPage, RunRow, Source
+from newsvault.records import Article, FeedItem, Page
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -228,3 +228,139 @@ def to_article(row: ArticleRow) -> Article:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+#: Failures that will not go away by asking again: a URL that failed so is not fetched again
+#: by `run` (it is still recorded in `fetches`, and `newsvault fetch URL` still tries it).
+PERMANENT_FAILURES = frozenset(
+    {"invalid_url", "blocked_address", "not_html", "too_large", "not_an_article", "empty_body"}
+)
+
+#: HTTP statuses that say "this URL is gone for good", with the same effect.
+PERMANENT_STATUSES = frozenset({404, 410, 451})
+
+#: How many URLs go into one `IN (...)`: well under SQLite's 32,766 bound-parameter limit.
+QUERY_CHUNK = 500
+
+
+def add_feed(
+    session: Session, url: str, *, name: str | None, tags: list[str], now: datetime
+) -> tuple[FeedRow, bool]:
+    """The feed with this URL, created if new; returns (feed, created). Name and tags merge."""
+    feed = session.scalars(select(FeedRow).where(FeedRow.url == url)).one_or_none()
+    if feed is not None:
+        if name:
+            feed.name = name
+        feed.tags = sorted(set(feed.tags) | set(tags))
+        return feed, False
+    feed = FeedRow(
+        url=url,
+        name=name,
+        tags=sorted(set(tags)),
+        enabled=True,
+        added_at=now,
+        consecutive_failures=0,
+    )
+    session.add(feed)
+    session.flush()
+    return feed, True
+
+
+def find_feed(session: Session, key: str) -> FeedRow | None:
+    """A feed by id or URL."""
+    if key.isdigit():
+        return session.get(FeedRow, int(key))
+    return session.scalars(select(FeedRow).where(FeedRow.url == key)).one_or_none()
+
+
+def list_feeds(session: Session) -> list[FeedRow]:
+    return list(session.scalars(select(FeedRow).order_by(FeedRow.id)))
+
+
+def due_feeds(session: Session, now: datetime) -> list[FeedRow]:
+    """Enabled feeds whose next poll time has come (or that were never polled)."""
+    query = (
+        select(FeedRow)
+        .where(FeedRow.enabled.is_(True))
+        .where((FeedRow.next_poll_at.is_(None)) | (FeedRow.next_poll_at <= now))
+        .order_by(FeedRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def known_urls(session: Session, urls: list[str]) -> set[str]:
+    """Those of `urls` that need no fetch: archived already, or failed for good before."""
+    known: set[str] = set()
+    for start in range(0, len(urls), QUERY_CHUNK):
+        chunk = urls[start : start + QUERY_CHUNK]
+        known.update(session.scalars(select(ArticleRow.url).where(ArticleRow.url.in_(chunk))))
+        failed = select(Fetch.url).where(Fetch.url.in_(chunk), Fetch.outcome == "failed")
+        permanent = (Fetch.error_kind.in_(PERMANENT_FAILURES)) | (
+            Fetch.status.in_(PERMANENT_STATUSES)
+        )
+        known.update(session.scalars(failed.where(permanent)))
+    return known
+
+
+def record_feed_items(session: Session, items: list[tuple[int, FeedItem]], now: datetime) -> None:
+    """Keep what each feed said about an archived article; a second sighting changes nothing."""
+    for feed_id, item in items:
+        values = {
+            "feed_id": feed_id,
+            "url": item.url,
+            "title": item.title,
+            "published_at": item.published_at,
+            "authors": list(item.authors),
+            "first_seen_at": now,
+        }
+        exists = select(FeedItemRow.id).where(
+            FeedItemRow.feed_id == feed_id, FeedItemRow.url == item.url
+        )
+        if session.scalar(exists) is None:
+            session.add(FeedItemRow(**values))
+    session.flush()
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+#: The counters a run keeps, in the order the summary line prints them.
+RUN_COUNTERS = (
+    "feeds_polled",
+    "feeds_not_modified",
+    "feeds_failed",
+    "articles_new",
+    "articles_failed",
+    "skipped_robots",
+)
+
+
+def start_run(session: Session, *, pid: int, now: datetime) -> RunRow:
+    """A `runs` row for a run that begins; runs left 'running' by a killed run are closed."""
+    for stale in session.scalars(select(RunRow).where(RunRow.status == "running")):
+        stale.status = "killed"
+        stale.message = "the run ended without finishing (killed or crashed)"
+    run = RunRow(started_at=now, status="running", pid=pid, **dict.fromkeys(RUN_COUNTERS, 0))
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, int],
+    now: datetime,
+    message: str | None = None,
+) -> None:
+    run = session.get_one(RunRow, run_id)
+    run.status = status
+    run.finished_at = now
+    run.duration_s = (now - run.started_at).total_seconds()
+    run.message = message
+    for name in RUN_COUNTERS:
+        setattr(run, name, counts.get(name, 0))
+    session.flush()

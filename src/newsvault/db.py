@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 #: The schema this newsvault writes: the head of alembic/versions (tests/test_db.py keeps the
 #: two equal). Knowing it without asking Alembic keeps Alembic out of every command's start-up.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 #: Alembic's bookkeeping table; underscore-prefixed to stand apart from the data.
 VERSION_TABLE = "_alembic_version"
