@@ -15,6 +15,7 @@ LAYERS = {
     "records": 0,
     "urls": 0,
     "config": 1,
+    "hosts": 1,
     "encoding": 1,
     "clean": 1,
     "metadata": 1,

@@ -74,8 +74,9 @@ class HostQueue(Generic[T]):
             self._closed = True
             self._cond.notify_all()
 
-    def get(self) -> tuple[str, T] | None:
-        """The next (host, task) allowed to start, or None when closed and empty."""
+    def get(self, timeout: float | None = None) -> tuple[str, T] | None:
+        """The next (host, task) allowed to start; None when closed and empty, or on timeout."""
+        give_up = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:
                 now = self._clock()
@@ -84,6 +85,11 @@ class HostQueue(Generic[T]):
                     return host, self._start(host, now)
                 if self._closed and not self._pending():
                     return None
+                if give_up is not None:
+                    left = give_up - time.monotonic()
+                    if left <= 0:
+                        return None
+                    wait = left if wait is None else min(wait, left)
                 self._cond.wait(timeout=wait)
 
     def done(self, host: str) -> None:
