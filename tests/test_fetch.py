@@ -22,6 +22,7 @@ from werkzeug import Request, Response
 
 from newsvault.config import DEFAULT_USER_AGENT, AllowEntry, FetchSettings, parse_allow_private
 from newsvault.errors import (
+    BadContent,
     BlockedAddress,
     EmptyBody,
     FetchTimeout,
@@ -32,7 +33,7 @@ from newsvault.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from newsvault.fetch import Fetcher
+from newsvault.fetch import ROBOTS_MAX_BYTES, FeedResponse, Fetcher
 
 LOCAL: tuple[AllowEntry, ...] = (ipaddress.ip_network("127.0.0.1/32"),)
 HTML = "<!doctype html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
@@ -661,3 +662,245 @@ def test_https_checks_the_host_name(tmp_path: Path) -> None:
         with pytest.raises(NetworkError) as info:
             fetcher.get(server.url())
     assert "certificate" in info.value.message
+
+
+# -- feeds: conditional GET, redirects, content types ---------------------------------------------
+
+RSS = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    "<item><link>https://news.example/1</link></item></channel></rss>"
+)
+
+
+def get_feed(url: str, **kwargs: Any) -> FeedResponse:
+    with Fetcher(fast()) as fetcher:
+        return fetcher.get_feed(url, **kwargs)
+
+
+def test_get_feed_returns_the_body_and_its_validators(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(
+        RSS,
+        content_type="application/rss+xml; charset=utf-8",
+        headers={"ETag": '"v1"', "Last-Modified": "Tue, 02 Jan 2024 10:00:00 GMT"},
+    )
+    url = httpserver.url_for("/feed")
+    response = get_feed(url)
+    assert (response.url, response.final_url, response.status) == (url, url, 200)
+    assert response.content == RSS.encode()
+    assert response.content_type == "application/rss+xml; charset=utf-8"
+    assert (response.etag, response.last_modified) == ('"v1"', "Tue, 02 Jan 2024 10:00:00 GMT")
+    assert response.permanent_url is None
+    assert response.fetched_at.tzinfo is UTC
+    assert 0 <= response.elapsed < 2
+    request, _ = httpserver.log[0]
+    assert request.headers["Accept"].startswith("application/rss+xml")
+    assert "If-None-Match" not in request.headers
+    assert "If-Modified-Since" not in request.headers
+
+
+def not_modified_unless_changed(request: Request) -> Response:
+    if request.headers.get("If-None-Match") == '"v1"':
+        return Response(b"", 304, headers={"ETag": '"v1"'})
+    return Response(RSS, 200, mimetype="application/rss+xml", headers={"ETag": '"v1"'})
+
+
+def test_conditional_get_returns_304_with_no_body(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(not_modified_unless_changed)
+    modified = "Tue, 02 Jan 2024 10:00:00 GMT"
+    response = get_feed(httpserver.url_for("/feed"), etag='"v1"', last_modified=modified)
+    assert (response.status, response.content) == (304, b"")
+    assert response.etag == '"v1"'
+    assert response.last_modified == modified  # the 304 repeated none: the one sent comes back
+    request, _ = httpserver.log[0]
+    assert request.headers["If-None-Match"] == '"v1"'
+    assert request.headers["If-Modified-Since"] == modified
+
+
+def test_conditional_get_with_a_stale_etag_gets_the_body(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(not_modified_unless_changed)
+    response = get_feed(httpserver.url_for("/feed"), etag='"v0"')
+    assert (response.status, response.content, response.etag) == (200, RSS.encode(), '"v1"')
+
+
+@pytest.mark.parametrize(
+    ("statuses", "permanent"),
+    [((301,), True), ((301, 308), True), ((301, 302), False), ((307,), False), ((308, 303), False)],
+)
+def test_permanent_url_only_when_every_hop_is_permanent(
+    httpserver: HTTPServer, statuses: tuple[int, ...], permanent: bool
+) -> None:
+    for n, status in enumerate(statuses):
+        redirect(httpserver, f"/{n}", f"/{n + 1}", status)
+    final = f"/{len(statuses)}"
+    httpserver.expect_request(final).respond_with_data(RSS, content_type="application/xml")
+    response = get_feed(httpserver.url_for("/0"))
+    assert response.final_url == httpserver.url_for(final)
+    assert response.permanent_url == (httpserver.url_for(final) if permanent else None)
+    assert response.content == RSS.encode()
+
+
+def test_conditional_headers_follow_the_redirects(httpserver: HTTPServer) -> None:
+    redirect(httpserver, "/old", "/feed", 301)
+    httpserver.expect_request("/feed").respond_with_handler(not_modified_unless_changed)
+    response = get_feed(httpserver.url_for("/old"), etag='"v1"')
+    assert response.status == 304
+    assert response.permanent_url == httpserver.url_for("/feed")
+
+
+def test_410_gone_is_an_http_status_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data("gone", status=410)
+    with pytest.raises(HTTPStatusError) as info:
+        get_feed(httpserver.url_for("/feed"))
+    assert info.value.status == 410
+    assert "410 gone" in info.value.message.lower()
+    assert len(httpserver.log) == 1  # not retried
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/xml",
+        "text/xml; charset=iso-8859-1",
+        "application/feed+json",
+        "application/json",
+        "text/plain",
+        "text/html; charset=utf-8",
+        "application/octet-stream",
+        None,
+    ],
+)
+def test_feed_content_types_accepted(httpserver: HTTPServer, content_type: str | None) -> None:
+    httpserver.expect_request("/feed").respond_with_data(RSS, content_type=content_type)
+    assert get_feed(httpserver.url_for("/feed")).content == RSS.encode()
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "application/pdf", "video/mp4"])
+def test_feed_content_types_refused(httpserver: HTTPServer, content_type: str) -> None:
+    httpserver.expect_request("/feed").respond_with_data(b"x", content_type=content_type)
+    with pytest.raises(BadContent) as info:
+        get_feed(httpserver.url_for("/feed"))
+    assert info.value.message == f"the server sent {content_type}, not a feed"
+
+
+def test_binary_body_under_a_feed_type_is_refused(httpserver: HTTPServer) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    httpserver.expect_request("/feed").respond_with_data(png, content_type="application/xml")
+    with pytest.raises(BadContent, match="PNG"):
+        get_feed(httpserver.url_for("/feed"))
+
+
+def test_feed_body_has_the_size_cap(httpserver: HTTPServer) -> None:
+    body = gzip.compress(b"<rss>" + b" " * 5_000_000)
+    httpserver.expect_request("/feed").respond_with_data(
+        body, content_type="application/xml", headers={"Content-Encoding": "gzip"}
+    )
+    with Fetcher(fast(max_bytes=100_000)) as fetcher, pytest.raises(TooLarge):
+        fetcher.get_feed(httpserver.url_for("/feed"))
+
+
+def test_get_feed_keeps_the_private_address_guard() -> None:
+    started = time.monotonic()
+    with Fetcher(fast(allow_private=())) as fetcher, pytest.raises(BlockedAddress):
+        fetcher.get_feed("http://127.0.0.1:9/feed")
+    assert time.monotonic() - started < INSTANT
+
+
+def test_get_feed_keeps_the_total_deadline() -> None:
+    with raw_server(dripping_body) as server:
+        started = time.monotonic()
+        with (
+            Fetcher(fast(read_timeout=5, total_timeout=1.0)) as fetcher,
+            pytest.raises(FetchTimeout),
+        ):
+            fetcher.get_feed(server.url())
+        assert time.monotonic() - started < 1.6
+
+
+# -- robots.txt ----------------------------------------------------------------------------------
+
+
+def get_robots(url: str, **changes: Any) -> str:
+    with Fetcher(fast(**changes)) as fetcher:
+        return fetcher.get_robots(url)
+
+
+def test_robots_200_returns_the_text_of_the_hosts_robots_txt(httpserver: HTTPServer) -> None:
+    rules = "User-agent: *\nDisallow: /private/\n"
+    httpserver.expect_request("/robots.txt").respond_with_data(rules, content_type="text/plain")
+    page = httpserver.url_for("/news/2024/story.html?x=1").replace("://", "://user:pw@")
+    assert get_robots(page) == rules
+    request, _ = httpserver.log[0]
+    assert request.path == "/robots.txt"
+    assert "Authorization" not in request.headers
+
+
+@pytest.mark.parametrize("status", [404, 403, 401, 410])
+def test_robots_4xx_allows_everything(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("nope", status=status)
+    assert get_robots(httpserver.url_for("/")) == ""
+
+
+def test_robots_5xx_raises(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("down", status=500)
+    with pytest.raises(HTTPStatusError) as info:
+        get_robots(httpserver.url_for("/"))
+    assert info.value.status == 500
+
+
+def test_robots_unreachable_raises() -> None:
+    with pytest.raises(NetworkError):
+        get_robots(f"http://127.0.0.1:{closed_port()}/", max_retries=0)
+
+
+def test_robots_follows_redirects(httpserver: HTTPServer) -> None:
+    redirect(httpserver, "/robots.txt", "/static/robots.txt", 301)
+    httpserver.expect_request("/static/robots.txt").respond_with_data("Disallow: /x\n")
+    assert get_robots(httpserver.url_for("/")) == "Disallow: /x\n"
+
+
+def test_robots_is_cut_at_500_kib_on_a_line_break(httpserver: HTTPServer) -> None:
+    line = "Disallow: /" + "a" * 88 + "\n"  # 100 bytes
+    httpserver.expect_request("/robots.txt").respond_with_data(line * 20_000)  # 2 MB
+    text = get_robots(httpserver.url_for("/"))
+    assert len(text) <= ROBOTS_MAX_BYTES
+    assert len(text) > ROBOTS_MAX_BYTES - len(line)
+    assert text.endswith("\n")
+    assert set(text.splitlines()) == {line.strip()}
+
+
+# -- one Fetcher, several threads ----------------------------------------------------------------
+
+
+def slow_page(conn: socket.socket) -> None:
+    time.sleep(0.3)
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(HTML)}\r\n"
+    conn.sendall(head.encode() + b"Connection: close\r\n\r\n" + HTML.encode())
+
+
+def test_concurrent_gets_on_one_fetcher_keep_their_own_deadlines() -> None:
+    """One thread's deadline firing must not cut the sockets of the others."""
+    results: dict[str, Any] = {}
+    with (
+        raw_server(dripping_body) as drip,
+        raw_server(slow_page) as slow,
+        Fetcher(fast(read_timeout=5, total_timeout=1.0)) as fetcher,
+    ):
+
+        def run(name: str, url: str, times: int) -> None:
+            try:
+                results[name] = [fetcher.get(url).status for _ in range(times)]
+            except Exception as exc:
+                results[name] = exc
+
+        threads = [threading.Thread(target=run, args=("drip", drip.url(), 1))]
+        threads += [
+            threading.Thread(target=run, args=(f"slow{n}", slow.url(f"/{n}"), 5)) for n in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert isinstance(results.pop("drip"), FetchTimeout)
+    assert results == {f"slow{n}": [200] * 5 for n in range(6)}

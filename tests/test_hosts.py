@@ -114,3 +114,27 @@ def test_many_threads_never_exceed_the_limit() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert worst == {"h0.example": 2, "h1.example": 2, "h2.example": 2}
+
+
+def test_discard_takes_unwanted_waiting_tasks_out() -> None:
+    queue: HostQueue[str] = HostQueue(per_host=1, delay=0.0)
+    for task in ("keep-1", "drop-1", "keep-2", "drop-2"):
+        queue.put("a.example", task)
+    assert queue.discard("a.example", lambda task: task.startswith("drop")) == ["drop-1", "drop-2"]
+    queue.close()
+    assert queue.get() == ("a.example", "keep-1")
+    queue.done("a.example")
+    assert queue.get() == ("a.example", "keep-2")
+    assert queue.discard("b.example", lambda task: True) == []
+
+
+def test_the_delay_holds_across_a_host_going_idle() -> None:
+    clock = FakeClock()
+    queue: HostQueue[int] = HostQueue(per_host=2, delay=1.0, clock=clock)
+    queue.put("a.example", 1)
+    assert queue.get() == ("a.example", 1)
+    queue.done("a.example")  # the host's line is empty now
+    queue.put("a.example", 2)
+    assert queue.get(timeout=0.05) is None  # still too early
+    clock.now = 1.0
+    assert queue.get() == ("a.example", 2)

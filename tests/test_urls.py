@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsvault.errors import InvalidURL
-from newsvault.urls import canonicalize, check_url, host_of, redact
+from newsvault.urls import canonicalize, check_url, host_of, redact, robots_url
 
 
 @pytest.mark.parametrize(
@@ -95,3 +95,14 @@ def test_host_of() -> None:
 def test_redact() -> None:
     assert redact("http://user:pw@example.com/x") == "http://***@example.com/x"
     assert redact("http://example.com/x") == "http://example.com/x"
+
+
+@pytest.mark.parametrize(
+    ("url", "robots"),
+    [
+        ("https://news.example/2024/story.html?a=1#top", "https://news.example/robots.txt"),
+        ("http://user:secret@news.example:8080/x", "http://news.example:8080/robots.txt"),
+    ],
+)
+def test_robots_url(url: str, robots: str) -> None:
+    assert robots_url(url) == robots

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Iterable
+import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newsvault.errors import ConfigError
 
@@ -52,11 +54,47 @@ class FetchSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunSettings:
+    """How `newsvault run` shares the work and stays polite.
+
+    per_host_connections: requests in flight to one host at most (2: what browsers and
+        polite crawlers keep to; more looks like an attack to small sites).
+    host_delay: seconds between the starts of two requests to the same host.
+    workers: threads fetching at once, across all hosts (network waits, not CPU).
+    processes: extraction processes (0: extract in the fetching threads; None: one per core).
+    max_items_per_feed: new items taken from one feed in one run; bounds a 100,000-item feed.
+    max_sitemaps: child sitemaps read from one sitemap index in one run.
+    retry_base / retry_max: a failing feed waits retry_base * 2**(failures-1) seconds before
+        its next poll, at most retry_max.
+    """
+
+    per_host_connections: int = 2
+    host_delay: float = 1.0
+    workers: int = 16
+    processes: int | None = None
+    max_items_per_feed: int = 500
+    max_sitemaps: int = 50
+    retry_base: float = 600.0
+    retry_max: float = 86_400.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedConfig:
+    """A feed named in the config file."""
+
+    url: str
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
-    """Everything a command needs: where the archive is and how to fetch."""
+    """Everything a command needs: where the archive is, how to fetch, how to run."""
 
     db_url: str = field(default_factory=lambda: db_url_for(DEFAULT_DB_PATH))
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    feeds: tuple[FeedConfig, ...] = ()
 
 
 def db_url_for(value: str) -> str:
@@ -91,3 +129,74 @@ def _parse_allow_entry(item: str) -> AllowEntry:
     if not host or any(c in host for c in "/:@ ") or host.startswith("-"):
         raise ConfigError(f"--allow-private: {item!r} is neither a host name nor an IP network")
     return host
+
+
+#: The keys a config file may hold, per table, with the type each must have. Anything else is
+#: a mistake worth a clear error (a typo must not be silently ignored).
+CONFIG_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
+    "archive": {"db": (str,)},
+    "fetch": {
+        "user_agent": (str,),
+        "timeout": (int, float),
+        "retries": (int,),
+        "max_bytes": (int,),
+        "allow_private": (list,),
+    },
+    "run": {
+        "per_host_connections": (int,),
+        "host_delay": (int, float),
+        "workers": (int,),
+        "processes": (int,),
+        "max_items_per_feed": (int,),
+    },
+}
+
+
+def read_config(path: str) -> dict[str, Any]:
+    """Read and check a newsvault.toml file; returns its tables as plain dicts."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"the config file {path} does not exist") from exc
+    except OSError as exc:
+        raise ConfigError(f"the config file {path} cannot be read ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the config file {path} is not valid TOML: {exc}") from exc
+    _check_config(data, path)
+    return data
+
+
+def _check_config(data: Mapping[str, Any], path: str) -> None:
+    for table, value in data.items():
+        if table == "feeds":
+            _check_feeds(value, path)
+            continue
+        if table not in CONFIG_KEYS or not isinstance(value, dict):
+            raise ConfigError(f"{path}: unknown table [{table}]")
+        for key, item in value.items():
+            types = CONFIG_KEYS[table].get(key)
+            if types is None:
+                raise ConfigError(f"{path}: unknown key {key!r} in [{table}]")
+            if not isinstance(item, types) or isinstance(item, bool):
+                raise ConfigError(f"{path}: [{table}] {key} has the wrong type")
+
+
+def _check_feeds(value: Any, path: str) -> None:
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: feeds must be written as [[feeds]] tables")
+    for feed in value:
+        if not isinstance(feed, dict) or not isinstance(feed.get("url"), str):
+            raise ConfigError(f"{path}: every [[feeds]] entry needs a url")
+        if set(feed) - {"url", "name", "tags"}:
+            raise ConfigError(
+                f"{path}: unknown key in [[feeds]]: {sorted(set(feed) - {'url', 'name', 'tags'})}"
+            )
+
+
+def feeds_from_config(data: Mapping[str, Any]) -> tuple[FeedConfig, ...]:
+    """The [[feeds]] of a checked config file."""
+    return tuple(
+        FeedConfig(url=feed["url"], name=feed.get("name"), tags=tuple(feed.get("tags", ())))
+        for feed in data.get("feeds", ())
+    )

@@ -18,6 +18,7 @@
     ├── ExtractError                 the page could not be parsed into an article
     │   └── NotAnArticle             parsed fine, but holds no article (a homepage, an error page)
     ├── NotFound                     the archive holds no article with that id or URL
+    ├── RunLocked                    another `newsvault run` holds the archive's run lock
     └── StorageError                 the archive could not be opened, migrated or written
 
 Every class has a `kind` (the stable string recorded in `fetches.error_kind`) and an
@@ -26,6 +27,8 @@ where the foreign library is called, with `raise ... from exc`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class NewsvaultError(Exception):
@@ -37,6 +40,19 @@ class NewsvaultError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state, not by __init__ arguments: errors cross process boundaries."""
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[NewsvaultError], args: tuple[Any, ...], state: dict[str, Any]
+) -> NewsvaultError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(NewsvaultError):
@@ -179,6 +195,13 @@ class NotFound(NewsvaultError):
 
     kind = "not_found"
     exit_code = 10
+
+
+class RunLocked(NewsvaultError):
+    """Another `newsvault run` is working on this archive right now."""
+
+    kind = "locked"
+    exit_code = 12
 
 
 class StorageError(NewsvaultError):

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import requests.adapters
@@ -36,6 +36,7 @@ from urllib3.poolmanager import PoolManager
 from newsvault.config import AllowEntry, FetchSettings
 from newsvault.encoding import SNIFF_BYTES, binary_kind, decode_html
 from newsvault.errors import (
+    BadContent,
     BlockedAddress,
     EmptyBody,
     FetchError,
@@ -57,6 +58,29 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 #: Content types we read; everything else is NotHTML (decided before the body is read).
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
+#: What a feed reader asks for: feed types first, then any XML or JSON, then anything
+#: (servers often label feeds text/xml, text/plain or even text/html; feeds.parse decides).
+FEED_ACCEPT = (
+    "application/rss+xml,application/atom+xml,application/rdf+xml;q=0.9,"
+    "application/xml;q=0.9,text/xml;q=0.9,application/feed+json;q=0.8,"
+    "application/json;q=0.7,*/*;q=0.1"
+)
+
+#: Content types a feed may come with besides text/*, */*+xml, */xml, */*+json, */json:
+#: generic binary labels that misconfigured servers put on static .xml files (the body is
+#: then sniffed, so an image or PDF under these labels is still refused).
+FEED_GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})
+
+#: robots.txt is plain text.
+ROBOTS_ACCEPT = "text/plain,*/*;q=0.1"
+
+#: robots.txt bytes read: RFC 9309 asks crawlers to parse at least 500 KiB, and Google
+#: ignores what follows; the rest is dropped (at a line break), not an error.
+ROBOTS_MAX_BYTES = 500 * 1024
+
+#: Redirects that move a resource for good: the stored feed URL follows them (RFC 9110).
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
 #: Bytes read per step while streaming: small enough that the size cap and the deadline are
 #: checked often, large enough that a 2 MB page takes only ~30 steps.
 CHUNK_BYTES = 64 * 1024
@@ -77,6 +101,28 @@ _HTML_START = re.compile(
 
 #: Reason phrases for servers that send a status line without one (HTTP/2-style).
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResponse:
+    """A feed fetched with a conditional GET: its bytes and what to send next time.
+
+    status is 200 (or another 2xx) with the body, or 304 Not Modified with content b"".
+    etag / last_modified are the validators to store: the response's, or on a 304 that
+    repeats none, the ones that were sent. permanent_url is the final URL when every
+    redirect hop was permanent (301/308), else None: the stored feed URL should become it.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    content: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    permanent_url: str | None
+    fetched_at: datetime
+    elapsed: float
 
 
 class _Blocked(Exception):
@@ -342,18 +388,90 @@ class Fetcher:
                 content = self._read_body(response, target, deadline)
         return _page(checked, response, content, hops, fetched_at, time.monotonic() - started)
 
+    def get_feed(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FeedResponse:
+        """Fetch a feed or sitemap, conditionally when validators are given.
+
+        Sends If-None-Match / If-Modified-Since; accepts XML, JSON and text bodies (text/html
+        too: feeds.parse then says it is a page, not a feed) and refuses images, PDFs and other
+        binaries. An empty 200 body is returned as b"" for feeds.parse to judge. A 4xx/5xx
+        raises HTTPStatusError (410 Gone included, with status 410).
+        """
+        checked = check_url(url)
+        headers = {"Accept": FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        fetched_at = datetime.now(UTC)
+        started = time.monotonic()
+        statuses: list[int] = []
+        with self._guard.deadline(self.settings.total_timeout) as deadline:
+            response, hops = self._follow(checked, deadline, headers, statuses)
+            with response:
+                target = _Target(checked, hops[-1] if hops else checked)
+                content = self._read_feed_body(response, target, deadline)
+        final_url = hops[-1] if hops else checked
+        not_modified = response.status_code == HTTPStatus.NOT_MODIFIED
+        return FeedResponse(
+            url=checked,
+            final_url=final_url,
+            status=response.status_code,
+            content=content,
+            content_type=response.headers.get("content-type"),
+            etag=response.headers.get("etag") or (etag if not_modified else None),
+            last_modified=response.headers.get("last-modified")
+            or (last_modified if not_modified else None),
+            permanent_url=final_url if statuses and set(statuses) <= PERMANENT_REDIRECTS else None,
+            fetched_at=fetched_at,
+            elapsed=time.monotonic() - started,
+        )
+
+    def get_robots(self, url: str) -> str:
+        """The robots.txt text of `url`'s host: "" (allow all) when it answers 4xx.
+
+        Raises FetchError when it answers 5xx (or 429 after the retries) or cannot be
+        reached, which RFC 9309 says to treat as "disallow everything" for now. Only the
+        first ROBOTS_MAX_BYTES are read.
+        """
+        parts = urlsplit(check_url(url))
+        host = parts.netloc.rpartition("@")[2]  # never send the page's credentials
+        robots = urlunsplit((parts.scheme, host, "/robots.txt", "", ""))
+        with self._guard.deadline(self.settings.total_timeout) as deadline:
+            response, hops = self._follow(robots, deadline, {"Accept": ROBOTS_ACCEPT})
+            with response:
+                target = _Target(robots, hops[-1] if hops else robots)
+                if response.status_code >= 500:
+                    raise _status_error(response, target)
+                if not 200 <= response.status_code < 300:
+                    return ""  # 4xx (and a 3xx with nowhere to go): robots.txt is unavailable
+                content = self._read_capped(response, target, deadline, ROBOTS_MAX_BYTES)
+        return content.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
     # -- redirects ---------------------------------------------------------------------------
 
-    def _follow(self, url: str, deadline: _Deadline) -> tuple[requests.Response, tuple[str, ...]]:
-        """Send requests hop by hop until a non-redirect answer; return it and the hops."""
+    def _follow(
+        self,
+        url: str,
+        deadline: _Deadline,
+        headers: dict[str, str] | None = None,
+        statuses: list[int] | None = None,
+    ) -> tuple[requests.Response, tuple[str, ...]]:
+        """Send requests hop by hop until a non-redirect answer; return it and the hops.
+
+        `headers` are sent on every hop; each redirect's status is appended to `statuses`.
+        """
         hops: list[str] = []
         hop = url
         while True:
             target = _Target(url, hop)
-            response = self._send_with_retries(target, deadline)
+            response = self._send_with_retries(target, deadline, headers)
             following = _redirect_location(response)
             if following is None:
                 return response, tuple(hops)
+            if statuses is not None:
+                statuses.append(response.status_code)
             response.close()
             hop = self._next_hop(target, following, hops)
             hops.append(hop)
@@ -377,11 +495,13 @@ class Fetcher:
     # a long Retry-After must fail at once instead of sleeping, and errors must come out as
     # ours. With urllib3.Retry each of those needs a subclass; here each is a line.
 
-    def _send_with_retries(self, target: _Target, deadline: _Deadline) -> requests.Response:
+    def _send_with_retries(
+        self, target: _Target, deadline: _Deadline, headers: dict[str, str] | None = None
+    ) -> requests.Response:
         attempt = 0
         while True:
             try:
-                response = self._send(target, deadline)
+                response = self._send(target, deadline, headers)
             except NetworkError as exc:
                 if not _retryable(exc) or attempt >= self.settings.max_retries:
                     raise
@@ -417,7 +537,9 @@ class Fetcher:
             raise error
         time.sleep(seconds)
 
-    def _send(self, target: _Target, deadline: _Deadline) -> requests.Response:
+    def _send(
+        self, target: _Target, deadline: _Deadline, headers: dict[str, str] | None = None
+    ) -> requests.Response:
         """One request, no redirects, headers read, body not yet read."""
         remaining = deadline.remaining()
         if remaining <= 0:
@@ -428,7 +550,7 @@ class Fetcher:
         )
         try:
             return self._session.get(
-                target.hop, timeout=timeout, allow_redirects=False, stream=True
+                target.hop, headers=headers, timeout=timeout, allow_redirects=False, stream=True
             )
         except _FOREIGN_ERRORS as exc:
             raise _translate(exc, target, deadline, self.settings) from exc
@@ -447,6 +569,47 @@ class Fetcher:
             raise _translate(exc, target, deadline, self.settings, in_body=True) from exc
         _check_content(content, response.headers.get("content-type"), target)
         return content
+
+    def _read_feed_body(
+        self, response: requests.Response, target: _Target, deadline: _Deadline
+    ) -> bytes:
+        status = response.status_code
+        if status == HTTPStatus.NOT_MODIFIED:
+            return b""
+        if not 200 <= status < 300:
+            raise _status_error(response, target)
+        _check_feed_declared(response, target, self.settings.max_bytes)
+        try:
+            content = self._stream(response, target, deadline)
+        except _FOREIGN_ERRORS as exc:
+            raise _translate(exc, target, deadline, self.settings, in_body=True) from exc
+        what = binary_kind(content)
+        if what is not None:
+            called = _mime(response.headers.get("content-type")) or "nothing"
+            message = f"the body is {what}, not a feed, although the server called it {called}"
+            raise BadContent(target.url, target.say(message))
+        return content
+
+    def _read_capped(
+        self, response: requests.Response, target: _Target, deadline: _Deadline, limit: int
+    ) -> bytes:
+        """Read at most `limit` bytes of the body, ending at a line break; the rest is dropped."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
+                if deadline.expired():
+                    raise _deadline_error(target, deadline)
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= limit:
+                    head = b"".join(chunks)[:limit]
+                    return head[: head.rfind(b"\n") + 1] if b"\n" in head else head
+        except _FOREIGN_ERRORS as exc:
+            raise _translate(exc, target, deadline, self.settings, in_body=True) from exc
+        if deadline.expired():
+            raise _deadline_error(target, deadline)
+        return b"".join(chunks)
 
     def _stream(self, response: requests.Response, target: _Target, deadline: _Deadline) -> bytes:
         """Read the decompressed body, counting as it comes, so a gzip bomb stops at the cap."""
@@ -544,6 +707,20 @@ def _check_declared(response: requests.Response, target: _Target, limit: int) ->
     length = response.headers.get("content-length", "").strip()
     if length.isdigit() and int(length) > limit:
         message = f"the page is {int(length)} bytes, more than the limit of {limit}"
+        raise TooLarge(target.url, target.say(message))
+
+
+def _check_feed_declared(response: requests.Response, target: _Target, limit: int) -> None:
+    """Refuse a content type no feed comes as, or a too-large Content-Length, before reading."""
+    content_type = response.headers.get("content-type")
+    mime = _mime(content_type)
+    textual = mime.startswith("text/") or mime.endswith(("+xml", "/xml", "+json", "/json"))
+    if mime and not textual and mime not in FEED_GENERIC_TYPES:
+        message = f"the server sent {mime}, not a feed"
+        raise BadContent(target.url, target.say(message))
+    length = response.headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) > limit:
+        message = f"the feed is {int(length)} bytes, more than the limit of {limit}"
         raise TooLarge(target.url, target.say(message))
 
 

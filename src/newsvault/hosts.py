@@ -22,7 +22,6 @@ T = TypeVar("T")
 class _Host(Generic[T]):
     pending: deque[T] = field(default_factory=deque)
     in_flight: int = 0
-    next_start: float = 0.0
     gated: bool = False
 
 
@@ -43,6 +42,8 @@ class HostQueue(Generic[T]):
         self._delay = delay
         self._clock = clock
         self._hosts: OrderedDict[str, _Host[T]] = OrderedDict()
+        # Kept after a host's line runs dry: its next task, queued later, still waits.
+        self._next_start: dict[str, float] = {}
         self._cond = threading.Condition()
         self._closed = False
         self.peak_in_flight: dict[str, int] = {}
@@ -67,6 +68,19 @@ class HostQueue(Generic[T]):
             if host in self._hosts:
                 self._hosts[host].gated = False
             self._cond.notify_all()
+
+    def discard(self, host: str, unwanted: Callable[[T], bool]) -> list[T]:
+        """Take the host's waiting tasks for which `unwanted` is true out of the queue."""
+        with self._cond:
+            state = self._hosts.get(host)
+            if state is None:
+                return []
+            dropped = [task for task in state.pending if unwanted(task)]
+            state.pending = deque(task for task in state.pending if not unwanted(task))
+            if not state.pending and not state.in_flight:
+                del self._hosts[host]
+            self._cond.notify_all()
+            return dropped
 
     def close(self) -> None:
         """No more tasks will be put; waiting workers end once the queue runs dry."""
@@ -108,9 +122,10 @@ class HostQueue(Generic[T]):
             limit = 1 if state.gated else self._per_host
             if not state.pending or state.in_flight >= limit:
                 continue
-            if state.next_start <= now:
+            next_start = self._next_start.get(host, now)
+            if next_start <= now:
                 return host, None
-            until = state.next_start - now
+            until = next_start - now
             wait = until if wait is None else min(wait, until)
         return None, wait
 
@@ -118,7 +133,7 @@ class HostQueue(Generic[T]):
         state = self._hosts[host]
         task = state.pending.popleft()
         state.in_flight += 1
-        state.next_start = now + self._delay
+        self._next_start[host] = now + self._delay
         self.peak_in_flight[host] = max(self.peak_in_flight.get(host, 0), state.in_flight)
         self._hosts.move_to_end(host)  # round-robin: the others go first next time
         return task

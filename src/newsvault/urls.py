@@ -129,3 +129,9 @@ def _host(text: str, parts: SplitResult) -> str:
 def _is_tracking(item: str) -> bool:
     name = unquote(item.partition("=")[0]).lower()
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def robots_url(url: str) -> str:
+    """The robots.txt that governs `url`: scheme://host[:port]/robots.txt."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], "/robots.txt", "", ""))

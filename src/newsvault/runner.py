@@ -1,0 +1,469 @@
+"""The cron run: poll due feeds, fetch new articles politely in parallel, store each at once.
+
+Threads do the network work, taking tasks from a HostQueue (per-host slots and spacing);
+extraction runs in a process pool so both cores work; the calling thread alone writes to
+the archive, one short transaction per article, so `kill -9` loses only what is in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from protego import Protego
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsvault import archive, feeds, urls
+from newsvault.article import extract
+from newsvault.config import FetchSettings, Settings
+from newsvault.errors import HTTPStatusError, NewsvaultError
+from newsvault.fetch import Fetcher, FeedResponse
+from newsvault.hosts import HostQueue
+from newsvault.models import FeedRow
+from newsvault.pipeline import record_failure, store
+from newsvault.records import Article, Feed, FeedItem, Page
+
+log = logging.getLogger(__name__)
+
+#: Idle fetchers (each with at most one kept-alive connection) kept across all hosts; more
+#: are closed on release, so a run over thousands of sites stays far below the fd limit.
+MAX_IDLE_FETCHERS = 64
+
+
+# --- tasks and outcomes ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTarget:
+    """A feed to poll: a row of `feeds`, or a URL given on the command line (feed_id None)."""
+
+    url: str
+    feed_id: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollFeed:
+    target: FeedTarget
+    child: bool = False  # a sitemap listed by a sitemap index
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRobots:
+    host: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchArticle:
+    url: str
+
+
+Task = PollFeed | FetchRobots | FetchArticle
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    response: FeedResponse
+    feed: Feed | None  # None when the server answered 304 Not Modified
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    page: Page
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    reason: str
+
+
+Outcome = Polled | str | Fetched | Skipped | NewsvaultError
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A task's outcome on its way to the writer, with when it started and how long it took."""
+
+    task: Task
+    outcome: Outcome
+    started_at: datetime
+    duration: float
+
+
+@dataclass
+class RunStats:
+    """The counts of one run (the summary line and the `runs` row)."""
+
+    feeds_polled: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    articles_new: int = 0
+    articles_failed: int = 0
+    skipped_robots: int = 0
+    articles_queued: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in archive.RUN_COUNTERS}
+
+    def summary(self) -> str:
+        elapsed = time.monotonic() - self.started
+        return (
+            f"feeds polled {self.feeds_polled} (not modified {self.feeds_not_modified}, "
+            f"failed {self.feeds_failed}); articles new {self.articles_new}, "
+            f"failed {self.articles_failed}, skipped by robots.txt {self.skipped_robots}; "
+            f"{elapsed:.1f} s"
+        )
+
+
+# --- fetchers per host -------------------------------------------------------------------
+
+
+class Lanes:
+    """Fetchers per host, one per request in flight, so a host never sees more connections
+    than the HostQueue lets requests through; idle ones keep their connection for reuse."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self._settings = settings
+        self._idle: dict[str, list[Fetcher]] = {}
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def acquire(self, host: str) -> Fetcher:
+        with self._lock:
+            idle = self._idle.get(host)
+            if idle:
+                self._count -= 1
+                return idle.pop()
+        return Fetcher(self._settings)
+
+    def release(self, host: str, fetcher: Fetcher) -> None:
+        with self._lock:
+            if self._count < MAX_IDLE_FETCHERS:
+                self._idle.setdefault(host, []).append(fetcher)
+                self._count += 1
+                return
+        fetcher.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for fetchers in self._idle.values():
+                for fetcher in fetchers:
+                    fetcher.close()
+            self._idle.clear()
+            self._count = 0
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _extraction_pool(processes: int | None) -> ProcessPoolExecutor | None:
+    """Processes for extraction (None: extract in the fetching threads).
+
+    forkserver, not fork: the pool may start while fetching threads run, and forking a
+    threaded process can copy a held lock. The server preloads only the extractor, so each
+    worker carries lxml and readability, not SQLAlchemy.
+    """
+    count = (os.cpu_count() or 1) if processes is None else processes
+    if count < 1 or (processes is None and count == 1):
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newsvault.article"])
+    return ProcessPoolExecutor(max_workers=count, mp_context=context)
+
+
+class Run:
+    """One run over a list of feeds. Call `execute` once, from the thread that owns `sessions`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        *,
+        progress: Callable[[RunStats], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.progress = progress or (lambda stats: None)
+        self.stats = RunStats()
+        self.queue: HostQueue[Task] = HostQueue(
+            per_host=settings.run.per_host_connections, delay=settings.run.host_delay
+        )
+        self.results: queue.Queue[Done] = queue.Queue()
+        self.lanes = Lanes(settings.fetch)
+        self.robots: dict[str, Protego | None] = {}
+        self.evidence: dict[str, list[tuple[int, FeedItem]]] = {}
+        self.outstanding = 0
+        self.pool: ProcessPoolExecutor | None = None
+
+    # -- the writer's side (the calling thread) --
+
+    def execute(self, targets: list[FeedTarget]) -> RunStats:
+        self.pool = _extraction_pool(self.settings.run.processes)
+        workers = [
+            threading.Thread(target=self._work, name=f"fetch-{n}", daemon=True)
+            for n in range(self.settings.run.workers)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            for target in targets:
+                self._submit(urls.host_of(target.url), PollFeed(target))
+            while self.outstanding:
+                self._handle(self.results.get())
+                self.progress(self.stats)
+        finally:
+            self.queue.close()
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            self.lanes.close()
+        for worker in workers:
+            worker.join(timeout=5)
+        return self.stats
+
+    def _submit(self, host: str, task: Task, *, first: bool = False) -> None:
+        self.outstanding += 1
+        self.queue.put(host, task, first=first)
+
+    def _handle(self, done: Done) -> None:
+        self.outstanding -= 1
+        task = done.task
+        if isinstance(task, PollFeed):
+            self._polled(task, done.outcome)
+        elif isinstance(task, FetchRobots):
+            self._robots_read(task, done.outcome)
+        else:
+            self._article_done(task, done)
+
+    def _polled(self, task: PollFeed, outcome: Outcome) -> None:
+        target = task.target
+        if not task.child:
+            self.stats.feeds_polled += 1
+        if isinstance(outcome, NewsvaultError):
+            if not task.child:
+                self.stats.feeds_failed += 1
+            log.warning("feed %s failed: %s", target.url, outcome.message)
+            if target.feed_id is not None and not task.child:
+                self._feed_failed(target.feed_id, outcome)
+            return
+        assert isinstance(outcome, Polled)
+        if outcome.feed is None:
+            self.stats.feeds_not_modified += 1
+        if target.feed_id is not None and not task.child:
+            self._feed_succeeded(target.feed_id, outcome)
+        if outcome.feed is not None:
+            self._read_feed(target, outcome.feed)
+
+    def _read_feed(self, target: FeedTarget, feed: Feed) -> None:
+        log.info("feed %s: %d items", target.url, len(feed.items))
+        for child in feed.sitemaps[: self.settings.run.max_sitemaps]:
+            child_target = FeedTarget(url=child, feed_id=target.feed_id)
+            self._submit(urls.host_of(child), PollFeed(child_target, child=True))
+        self._queue_articles(target.feed_id, feed.items)
+
+    def _queue_articles(self, feed_id: int | None, items: tuple[FeedItem, ...]) -> None:
+        fresh: list[FeedItem] = []
+        for item in items:
+            if item.url in self.evidence:
+                self._add_evidence(item.url, feed_id, item)
+            else:
+                fresh.append(item)
+        with self.sessions() as session:
+            known = archive.known_urls(session, [item.url for item in fresh])
+        for item in fresh:
+            if item.url in known or item.url in self.evidence:
+                continue
+            self.evidence[item.url] = []
+            self._add_evidence(item.url, feed_id, item)
+            self._queue_article(item.url)
+
+    def _add_evidence(self, url: str, feed_id: int | None, item: FeedItem) -> None:
+        if feed_id is not None:
+            self.evidence[url].append((feed_id, item))
+
+    def _queue_article(self, url: str) -> None:
+        host = urls.host_of(url)
+        if host not in self.robots:
+            self.robots[host] = None  # asked for; the answer replaces this
+            self.queue.gate(host)
+            robots_url = urls.robots_url(url)
+            self._submit(host, FetchRobots(host, robots_url), first=True)
+        self.stats.articles_queued += 1
+        self._submit(host, FetchArticle(url))
+
+    def _robots_read(self, task: FetchRobots, outcome: Outcome) -> None:
+        if isinstance(outcome, str):
+            self.robots[task.host] = Protego.parse(outcome)
+        else:
+            assert isinstance(outcome, NewsvaultError)
+            log.warning(
+                "robots.txt of %s could not be read (%s): skipping the host this run",
+                task.host,
+                outcome.message,
+            )
+            self.robots[task.host] = Protego.parse("User-agent: *\nDisallow: /\n")
+        for dropped in self.queue.discard(task.host, self._disallowed):
+            self.outstanding -= 1
+            self.stats.skipped_robots += 1
+            assert isinstance(dropped, FetchArticle)
+            self.evidence.pop(dropped.url, None)
+        self.queue.release(task.host)
+
+    def _disallowed(self, task: Task) -> bool:
+        return isinstance(task, FetchArticle) and not self._allowed(task.url)
+
+    def _allowed(self, url: str) -> bool:
+        parser = self.robots.get(urls.host_of(url))
+        return parser is None or bool(parser.can_fetch(url, self.settings.fetch.user_agent))
+
+    def _article_done(self, task: FetchArticle, done: Done) -> None:
+        outcome = done.outcome
+        evidence = self.evidence.pop(task.url, [])
+        if isinstance(outcome, Skipped):
+            self.stats.skipped_robots += 1
+            return
+        if isinstance(outcome, NewsvaultError):
+            self.stats.articles_failed += 1
+            log.info("article %s failed: %s", task.url, outcome.message)
+            record_failure(self.sessions, task.url, done.started_at, done.duration, None, outcome)
+            return
+        assert isinstance(outcome, Fetched)
+        try:
+            saved = store(
+                self.sessions,
+                task.url,
+                done.started_at,
+                done.duration,
+                outcome.page,
+                outcome.article,
+                evidence,
+            )
+        except NewsvaultError as exc:
+            self.stats.articles_failed += 1
+            log.warning("article %s could not be stored: %s", task.url, exc.message)
+            return
+        if saved.outcome == "new":
+            self.stats.articles_new += 1
+        log.info("article %s: %s", task.url, saved.outcome)
+
+    def _feed_succeeded(self, feed_id: int, polled: Polled) -> None:
+        response = polled.response
+        now = datetime.now(UTC)
+        with self.sessions.begin() as session:
+            row = session.get_one(FeedRow, feed_id)
+            row.last_polled_at = row.last_success_at = now
+            row.last_status = response.status
+            row.consecutive_failures = 0
+            row.last_error = None
+            row.next_poll_at = now
+            if response.status == 200:
+                row.etag = response.etag
+                row.last_modified = response.last_modified
+            if polled.feed is not None:
+                row.kind = polled.feed.kind
+                row.title = polled.feed.title or row.title
+            if response.permanent_url and response.permanent_url != row.url:
+                self._move_feed(session, row, response.permanent_url)
+
+    def _move_feed(self, session: Session, row: FeedRow, new_url: str) -> None:
+        """Follow a permanent redirect of a feed: its stored URL becomes the new one."""
+        if archive.find_feed(session, new_url) is not None:
+            log.warning("feed %s moved to %s, which is already subscribed", row.url, new_url)
+            return
+        log.info("feed %s moved permanently to %s", row.url, new_url)
+        row.url = new_url
+
+    def _feed_failed(self, feed_id: int, error: NewsvaultError) -> None:
+        now = datetime.now(UTC)
+        with self.sessions.begin() as session:
+            row = session.get_one(FeedRow, feed_id)
+            row.last_polled_at = now
+            row.consecutive_failures += 1
+            row.last_error = error.message
+            row.last_status = getattr(error, "status", None)
+            wait = self.settings.run.retry_base * 2 ** (row.consecutive_failures - 1)
+            row.next_poll_at = now + timedelta(seconds=min(wait, self.settings.run.retry_max))
+            if isinstance(error, HTTPStatusError) and error.status == 410:
+                row.enabled = False
+                row.disabled_reason = "the server said the feed is gone (410 Gone)"
+
+    # -- the workers' side (fetching threads) --
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            host, task = item
+            started_at = datetime.now(UTC)
+            clock = time.monotonic()
+            try:
+                outcome = self._perform(host, task)
+            except Exception as exc:  # the per-item policy: one bad task never stops the run
+                log.exception("unexpected error on %s", task)
+                outcome = NewsvaultError(f"unexpected error ({type(exc).__name__}: {exc})")
+            self.results.put(Done(task, outcome, started_at, time.monotonic() - clock))
+
+    def _perform(self, host: str, task: Task) -> Outcome:
+        """The network part holds the host's slot; parsing and extraction happen after it."""
+        if isinstance(task, FetchArticle) and not self._allowed(task.url):
+            self.queue.done(host)
+            return Skipped("robots.txt")
+        fetcher = self.lanes.acquire(host)
+        try:
+            fetched = self._fetch(fetcher, task)
+        finally:
+            self.lanes.release(host, fetcher)
+            self.queue.done(host)
+        if isinstance(fetched, NewsvaultError):
+            return fetched
+        return self._digest(task, fetched)
+
+    def _fetch(self, fetcher: Fetcher, task: Task) -> FeedResponse | Page | str | NewsvaultError:
+        try:
+            if isinstance(task, PollFeed):
+                target = task.target
+                return fetcher.get_feed(
+                    target.url, etag=target.etag, last_modified=target.last_modified
+                )
+            if isinstance(task, FetchRobots):
+                return fetcher.get_robots(task.url)
+            return fetcher.get(task.url)
+        except NewsvaultError as exc:
+            return exc
+
+    def _digest(self, task: Task, fetched: FeedResponse | Page | str) -> Outcome:
+        try:
+            if isinstance(fetched, FeedResponse):
+                return self._parse_feed(fetched)
+            if isinstance(fetched, Page):
+                return Fetched(fetched, self._extract(fetched))
+            return fetched
+        except NewsvaultError as exc:
+            return exc
+
+    def _parse_feed(self, response: FeedResponse) -> Polled:
+        if response.status == 304:
+            return Polled(response, None)
+        parsed = feeds.parse(
+            response.content,
+            response.final_url,
+            response.content_type,
+            max_items=self.settings.run.max_items_per_feed,
+        )
+        return Polled(response, parsed)
+
+    def _extract(self, page: Page) -> Article:
+        if self.pool is None:
+            article = extract(page.html, url=page.final_url)
+        else:
+            article = self.pool.submit(extract, page.html, page.final_url).result()
+        return replace(article, url=page.url)
