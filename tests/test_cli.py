@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import socket
 import sqlite3
 import threading
@@ -359,3 +360,19 @@ def test_db_accepts_a_sqlalchemy_url(runner: CliRunner, tmp_path: Path, seed_url
     )
     assert result.exit_code == 0, result.stderr
     assert rows(db, "select count(*) from articles") == [(1,)]
+
+
+def test_other_libraries_info_logs_stay_off_stderr(runner: CliRunner, archive_path: Path) -> None:
+    chatty = logging.getLogger("some.library")
+    chatty.setLevel(logging.INFO)
+
+    @cli.command(name="chatter", hidden=True)
+    def chatter() -> None:
+        chatty.info("a line nobody asked for")
+
+    try:
+        result = invoke(runner, archive_path, "chatter")
+    finally:
+        cli.commands.pop("chatter")
+    assert result.exit_code == 0
+    assert result.stderr == ""

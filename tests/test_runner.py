@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -463,3 +464,97 @@ def _wait_for_articles(archive: Path, count: int, timeout: float = 60) -> None:
                 pass
         time.sleep(0.05)
     raise AssertionError(f"fewer than {count} articles after {timeout} s")
+
+
+def test_bad_feeds_fail_one_by_one_and_the_run_goes_on(
+    sites: list[Site], runner: CliRunner, archive_path: Path
+) -> None:
+    site = sites[0]
+    links = articles_on(site, 2)
+    site.page(
+        "/good.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
+    )
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;</title>'
+        "</channel></rss>"
+    )
+    bad = {
+        "/html.xml": Response(b"<!DOCTYPE html><html><body><p>Hello</p></body></html>"),
+        "/empty.xml": Response(b"", content_type="application/rss+xml"),
+        "/broken.xml": Response(b"<?xml version='1.0'?><rss><chann", content_type="text/xml"),
+        "/laughs.xml": Response(laughs.encode(), content_type="application/rss+xml"),
+        "/loop.xml": Response(b"", status=302, headers={"Location": "/loop.xml"}),
+    }
+    site.routes.update(bad)
+    for path in [*bad, "/good.xml"]:
+        nv(runner, archive_path, "feeds", "add", "--no-check", site.url(path))
+    result = run(runner, archive_path)
+    assert result.exit_code == 0, result.stderr
+    assert "feeds polled 6 (not modified 0, failed 5)" in result.stderr
+    assert rows(archive_path, "select count(*) from articles") == [(2,)]
+    errors = dict(
+        rows(archive_path, "select url, last_error from feeds where last_error is not null")
+    )
+    assert set(errors) == {site.url(path) for path in bad}
+    assert all(error and "\n" not in error for error in errors.values())
+    assert "HTML" in errors[site.url("/html.xml")]
+    assert "entities" in errors[site.url("/laughs.xml")]
+    assert "redirect" in errors[site.url("/loop.xml")]
+
+
+def test_an_analyst_reading_during_a_run_is_never_locked_out(
+    runner: CliRunner, archive_path: Path
+) -> None:
+    with network(2, latency=0.02) as sites:
+        feeds: list[str] = []
+        for site in sites:
+            links = articles_on(site, 15)
+            site.page(
+                "/rss.xml",
+                rss(site, [(url, "x") for url in links]),
+                content_type="application/rss+xml",
+            )
+            feeds += ["--feed", site.url("/rss.xml")]
+        nv(runner, archive_path, "db", "upgrade")
+        stop = threading.Event()
+        errors: list[str] = []
+        reads = [0]
+
+        def analyst() -> None:
+            reader = sqlite3.connect(archive_path, timeout=0)  # no waiting at all
+            while not stop.is_set():
+                try:
+                    reader.execute("select count(*), max(length(text)) from articles").fetchall()
+                    reads[0] += 1
+                except sqlite3.OperationalError as exc:
+                    errors.append(str(exc))
+            reader.close()
+
+        thread = threading.Thread(target=analyst)
+        thread.start()
+        try:
+            result = run(runner, archive_path, *feeds)
+        finally:
+            stop.set()
+            thread.join()
+        assert result.exit_code == 0, result.stderr
+        assert rows(archive_path, "select count(*) from articles") == [(30,)]
+        assert errors == []
+        assert reads[0] > 10
+
+
+def test_json_logs_and_a_quiet_run(
+    sites: list[Site], runner: CliRunner, archive_path: Path
+) -> None:
+    site = sites[0]
+    site.page("/rss.xml", rss(site, []), content_type="application/rss+xml")
+    feed = site.url("/rss.xml")
+    logged = runner.invoke(
+        cli, ["--db", str(archive_path), *BASE, "--log-format", "json", "run", "--feed", feed]
+    )
+    assert logged.exit_code == 0, logged.stderr
+    summary = json.loads(logged.stderr.strip().splitlines()[-1])
+    assert summary["event"] == "run finished" and summary["feeds_polled"] == 1
+    quiet = runner.invoke(cli, ["--db", str(archive_path), *BASE, "--quiet", "run", "--feed", feed])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""

@@ -86,6 +86,9 @@ def _setup_logging(verbose: int, quiet: bool, log_format: str) -> None:
     handler.setFormatter(
         JSONFormatter() if log_format == "json" else logging.Formatter("%(levelname)s %(message)s")
     )
+    # The handler filters too: records that other libraries' loggers (set to INFO on their
+    # own) pass up to the root would otherwise reach stderr whatever our level says.
+    handler.setLevel(level)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
