@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import pty
 import signal
 import sqlite3
 import subprocess
@@ -558,3 +559,53 @@ def test_json_logs_and_a_quiet_run(
     assert summary["event"] == "run finished" and summary["feeds_polled"] == 1
     quiet = runner.invoke(cli, ["--db", str(archive_path), *BASE, "--quiet", "run", "--feed", feed])
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_extraction_in_worker_processes_gives_the_same_archive(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    with network(1) as (site,):
+        links = articles_on(site, 6)
+        site.page(
+            "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
+        )
+        feed = site.url("/rss.xml")
+        archives = {}
+        for processes in ("0", "2"):
+            archive = tmp_path / f"p{processes}.db"
+            result = run(runner, archive, "--processes", processes, "--feed", feed)
+            assert result.exit_code == 0, result.stderr
+            archives[processes] = rows(
+                archive, "select url, title, byline, text from articles order by url"
+            )
+    assert archives["0"] == archives["2"]
+    assert len(archives["2"]) == 6
+
+
+def test_a_terminal_sees_a_progress_line(sites: list[Site], tmp_path: Path) -> None:
+    site = sites[0]
+    links = articles_on(site, 3)
+    site.page(
+        "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
+    )
+    leader, follower = pty.openpty()
+    command = [
+        sys.executable, "-m", "newsvault", "--db", str(tmp_path / "a.db"), *BASE,
+        "run", "--processes", "0", "--host-delay", "0", "--feed", site.url("/rss.xml"),
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stderr=follower, stdout=subprocess.DEVNULL)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the run is over
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    text = seen.decode()
+    assert "\rfeeds 1  articles 3/3  new 3  failed 0" in text
+    assert "run 1: feeds polled 1" in text
