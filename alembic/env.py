@@ -8,21 +8,11 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, engine_from_config, pool
 
+from newsvault.db import VERSION_TABLE, include_object
 from newsvault.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
-
-#: Bookkeeping tables are underscore-prefixed so they stand apart from the data an analyst
-#: browses (sqlite-utils' `_counts` convention).
-VERSION_TABLE = "_alembic_version"
-
-
-def _include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    """Leave alone what analysts add (their own tables, views, FTS indexes): not ours to drop."""
-    return not (type_ == "table" and reflected and compare_to is None)
 
 
 def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -39,7 +29,7 @@ def _configure(connection: Connection) -> None:
         version_table=VERSION_TABLE,
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
-        include_object=_include_object,
+        include_object=include_object,
         compare_type=True,
         render_item=_render_item,
     )

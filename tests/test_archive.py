@@ -12,7 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault import archive, db
-from newsvault.models import ArticleRow, Fetch, RawPage, Source
+from newsvault.models import (
+    ArticleAuthor,
+    ArticleRow,
+    ArticleURL,
+    ArticleVersion,
+    Author,
+    Fetch,
+    NearDuplicate,
+    RawPage,
+    Source,
+)
 from newsvault.records import Article, Page
 
 WHEN = datetime(2024, 10, 25, 9, 30, tzinfo=UTC)
@@ -163,3 +173,83 @@ def test_to_article_gives_back_the_public_record(sessions: sessionmaker[Session]
 )
 def test_parse_time(text: str | None, expected: datetime | None) -> None:
     assert archive.parse_time(text) == expected
+
+
+LONG_TEXT = " ".join(
+    f"Paragraph {n} tells how the council met on Tuesday and voted on the bridge budget."
+    for n in range(30)
+)
+
+
+def test_the_same_article_under_another_url_is_one_article(sessions: sessionmaker[Session]) -> None:
+    first = _save(sessions, _page(), ARTICLE)
+    amp = _page(
+        url="https://news.example/amp/2024/10/25/story.html",
+        final_url="https://news.example/amp/2024/10/25/story.html",
+    )
+    again = _save(sessions, amp, ARTICLE)  # its canonical URL is the first one
+    assert again.article_id == first.article_id
+    assert _count(sessions, ArticleRow) == 1
+    with sessions() as session:
+        urls = set(session.scalars(select(ArticleURL.url)))
+        assert urls == {ARTICLE.url, amp.url}
+        assert archive.find_article(session, amp.url) is not None
+        assert archive.known_urls(session, [amp.url, "https://news.example/other"]) == {amp.url}
+
+
+def test_authors_have_their_own_table(sessions: sessionmaker[Session]) -> None:
+    _save(sessions, _page(), ARTICLE)
+    other = dataclasses.replace(
+        ARTICLE, url="https://news.example/b", canonical_url=None, authors=("John Roe",)
+    )
+    _save(sessions, _page(url=other.url, final_url=other.url), other)
+    with sessions() as session:
+        query = (
+            select(Author.name, func.count())
+            .join(ArticleAuthor, ArticleAuthor.author_id == Author.id)
+            .group_by(Author.name)
+            .order_by(Author.name)
+        )
+        assert session.execute(query).all() == [("Jane Doe", 1), ("John Roe", 2)]
+
+
+def test_a_real_change_is_a_revision_and_whitespace_is_not(
+    sessions: sessionmaker[Session],
+) -> None:
+    saved = _save(sessions, _page(), ARTICLE)
+    spaced = dataclasses.replace(ARTICLE, text=ARTICLE.text.replace(" ", "  "))
+    _save(sessions, _page(fetched_at=WHEN + timedelta(hours=1)), spaced)
+    edited = dataclasses.replace(ARTICLE, text=ARTICLE.text + "\n\nA correction was appended.")
+    _save(sessions, _page(fetched_at=WHEN + timedelta(hours=6)), edited)
+    with sessions() as session:
+        versions = session.execute(
+            select(ArticleVersion.version, ArticleVersion.text)
+            .where(ArticleVersion.article_id == saved.article_id)
+            .order_by(ArticleVersion.version)
+        ).all()
+        assert [v for v, _ in versions] == [1, 2]
+        assert versions[-1][1] == edited.text
+        assert session.get_one(ArticleRow, saved.article_id).text == edited.text
+
+
+def test_copies_of_one_story_on_two_sites_are_linked(sessions: sessionmaker[Session]) -> None:
+    wire = dataclasses.replace(ARTICLE, text=LONG_TEXT, canonical_url=None)
+    first = _save(sessions, _page(), wire)
+    copy_url = "https://aggregator.example/world/story-123"
+    copy = dataclasses.replace(
+        wire,
+        url=copy_url,
+        canonical_url=ARTICLE.url,  # points back to the original, on another site
+        text=LONG_TEXT.replace("Paragraph 7 tells", "Paragraph 7 reports"),
+    )
+    second = _save(sessions, _page(url=copy_url, final_url=copy_url), copy)
+    unrelated_url = "https://other.example/sport"
+    unrelated = dataclasses.replace(
+        wire, url=unrelated_url, canonical_url=None, text=LONG_TEXT.replace("council", "club") * 2
+    )
+    _save(sessions, _page(url=unrelated_url, final_url=unrelated_url), unrelated)
+    with sessions() as session:
+        pairs = session.execute(select(NearDuplicate.article_id, NearDuplicate.other_id)).all()
+        assert pairs == [(second.article_id, first.article_id)]
+        assert session.get_one(ArticleRow, second.article_id).original_url == ARTICLE.url
+        assert session.get_one(ArticleRow, first.article_id).original_url is None

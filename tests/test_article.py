@@ -101,3 +101,20 @@ def test_odd_pages_raise_our_errors_only(html: str) -> None:
 
 def test_utf16_bytes_with_bom() -> None:
     assert extract(PAGE.encode("utf-16")).title == "Bridge opens early"
+
+
+def test_first_paragraph_copied_into_the_description_stays_in_the_body() -> None:
+    page = PAGE.replace(
+        "The crossing opened two months ahead of schedule.", f"{SENTENCE} Detail 1."
+    ).replace('<p class="standfirst">', '<p class="note">')
+    got = extract_with_blocks(page)
+    assert got.blocks[0].text == f"{SENTENCE} Detail 1."
+
+
+def test_bold_lead_equal_to_the_description_is_a_standfirst() -> None:
+    page = PAGE.replace('<p class="standfirst">', "<p><strong>").replace(
+        "schedule.</p>\n  <div", "schedule.</strong></p>\n  <div"
+    )
+    got = extract_with_blocks(page)
+    assert got.article.description not in [b.text for b in got.blocks]
+    assert got.html.startswith(f"<p>{SENTENCE} Detail 1.</p>")

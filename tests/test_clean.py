@@ -50,7 +50,7 @@ def test_an_ordinary_heading_is_not_a_label() -> None:
 
 def test_tokens_split_parts_and_camel_case() -> None:
     el = lxml.html.fragment_fromstring('<div class="jeg_post_tags relatedPosts" id="Main">x</div>')
-    assert clean.tokens(el) == ["jeg-post-tags", "related-posts", "main"]
+    assert clean.tokens(el) == ("jeg-post-tags", "related-posts", "main")
 
 
 @pytest.mark.parametrize(

@@ -112,3 +112,22 @@ def test_homepage_of_teasers_is_not_an_article() -> None:
     )
     with pytest.raises(NotAnArticle):
         blocks(f"<main>{teasers}</main>")
+
+
+def test_data_table_becomes_rows_and_layout_table_is_walked() -> None:
+    table = (
+        "<table><caption>Storage</caption><tr><th>Lake</th><th>Level</th></tr>"
+        "<tr><td>Cedar</td><td>41%</td></tr></table>"
+    )
+    got = blocks(f'<div class="article-body">{PARAGRAPHS}{table}</div>')
+    assert [(b.kind, b.cells, b.header) for b in got[-3:]] == [
+        ("p", (), False), ("row", ("Lake", "Level"), True), ("row", ("Cedar", "41%"), False)
+    ]  # fmt: skip
+    layout = f"<table><tr><td>{PARAGRAPHS}</td><td><p>{SENTENCE}</p></td></tr></table>"
+    assert {b.kind for b in blocks(f'<div class="article-body">{layout}</div>')} == {"p"}
+
+
+def test_subheadings_between_paragraph_containers_are_kept() -> None:
+    parts = "".join(f'<div class="rich-text"><p>{SENTENCE} Part {n}.</p></div>' for n in range(4))
+    body = f"<section>{parts[:200]}<h3>Midway</h3>{parts[200:]}</section>"
+    assert "Midway" in [b.text for b in blocks(f"<main>{body}</main>")]

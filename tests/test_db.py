@@ -125,3 +125,82 @@ def test_two_processes_upgrading_at_once_both_succeed(tmp_path: Path) -> None:
         assert proc.returncode == 0, err.decode()
     rows = sqlite3.connect(path).execute("select version_num from _alembic_version").fetchall()
     assert rows == [(db.head_revision(),)]
+
+
+def _migrate(path: Path, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+
+    engine = db.make_engine(_url(path))
+    with db.writer(engine).connect() as connection:
+        config = db._alembic_config(connection)
+        (command.downgrade if down else command.upgrade)(config, revision)
+        connection.commit()
+    engine.dispose()
+
+
+ARTICLE_ROW = {
+    "id": 1, "source_id": 1, "url": "https://news.example/a", "final_url": "https://news.example/a",
+    "canonical_url": "https://news.example/a", "title": "Bridge vote", "byline": "Ann Lee",
+    "authors": '["Ann Lee"]', "text": "The council voted on the bridge.", "markdown": "x",
+    "word_count": 6, "content_hash": "h", "extractor_version": "old",
+    "first_seen_at": "2024-10-25 09:00:00", "fetched_at": "2024-10-25 09:00:00",
+    "updated_at": "2024-10-25 09:00:00",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+def test_an_archive_of_an_earlier_revision_upgrades_without_loss(
+    tmp_path: Path, revision: str
+) -> None:
+    path = tmp_path / f"at-{revision}.db"
+    _migrate(path, revision)
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "insert into sources (id, host, first_seen_at) values (1, 'news.example', '2024-10-25')"
+        )
+        columns = ", ".join(ARTICLE_ROW)
+        marks = ", ".join("?" * len(ARTICLE_ROW))
+        conn.execute(
+            f"insert into articles ({columns}) values ({marks})", list(ARTICLE_ROW.values())
+        )
+    db.open_archive(_url(path)).dispose()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("select url, title, text from articles").fetchall() == [
+            ("https://news.example/a", "Bridge vote", "The council voted on the bridge.")
+        ]
+        assert conn.execute("select url from article_urls").fetchall() == [
+            ("https://news.example/a",)
+        ]
+        assert conn.execute("select name from authors").fetchall() == [("Ann Lee",)]
+        assert conn.execute("select version from article_versions").fetchall() == [(1,)]
+        found = conn.execute("select rowid from articles_fts where articles_fts match 'bridge'")
+        assert found.fetchall() == [(1,)]
+
+
+def test_downgrade_to_the_first_revision_and_back(tmp_path: Path) -> None:
+    path = tmp_path / "roundtrip.db"
+    db.open_archive(_url(path)).dispose()
+    _migrate(path, "0001", down=True)
+    _migrate(path, "head")
+    assert db.schema_diff(db.make_engine(_url(path))) == []
+
+
+def test_the_search_index_follows_the_analysts_own_edits(tmp_path: Path) -> None:
+    path = tmp_path / "fts.db"
+    db.open_archive(_url(path)).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "insert into sources (id, host, first_seen_at) values (1, 'news.example', '2024-10-25')"
+        )
+        columns = ", ".join(ARTICLE_ROW)
+        marks = ", ".join("?" * len(ARTICLE_ROW))
+        conn.execute(
+            f"insert into articles ({columns}) values ({marks})", list(ARTICLE_ROW.values())
+        )
+        match = "select count(*) from articles_fts where articles_fts match ?"
+        assert conn.execute(match, ("council",)).fetchone() == (1,)
+        conn.execute("update articles set text = 'The ferry service resumed.' where id = 1")
+        assert conn.execute(match, ("council",)).fetchone() == (0,)
+        assert conn.execute(match, ("ferry",)).fetchone() == (1,)
+        conn.execute("delete from articles where id = 1")
+        assert conn.execute(match, ("ferry",)).fetchone() == (0,)

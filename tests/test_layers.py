@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "newsvault"
 #: Layer of every module (a module may import only from lower layers, or as LATERAL allows).
 LAYERS = {
     "errors": 0,
+    "similarity": 0,
     "records": 0,
     "urls": 0,
     "config": 1,
@@ -44,7 +45,7 @@ LATERAL = {
     "metadata": {"clean"},
     "render": set(),
     "db": {"models"},
-    "archive": {"models"},
+    "archive": {"models", "similarity"},
     "runner": {"pipeline"},
 }
 
@@ -53,8 +54,8 @@ OWNERS = {"requests": {"fetch"}, "urllib3": {"fetch"}, "click": {"cli"}}
 
 #: Packages the pure stages must never touch.
 IMPURE = {"requests", "urllib3", "sqlalchemy", "alembic", "click"}
-PURE = {"errors", "records", "urls", "config", "encoding", "clean", "metadata", "render", "feeds",
-        "content", "article"}  # fmt: skip
+PURE = {"errors", "records", "urls", "similarity", "config", "encoding", "clean", "metadata",
+        "render", "feeds", "content", "article"}  # fmt: skip
 
 
 def _imports(module: str) -> tuple[set[str], set[str]]:

@@ -46,7 +46,11 @@ def test_opengraph_and_meta_tags() -> None:
         site_name="The Paper",
         canonical_url="https://paper.example/2024/10/25/story/",
         image_url="https://paper.example/img/a.jpg",
-    )
+        sources=(
+            "title:opengraph", "authors:meta", "description:meta", "published_at:opengraph",
+            "language:page", "site_name:opengraph", "canonical_url:meta", "image_url:opengraph",
+        ),
+    )  # fmt: skip
 
 
 def test_json_ld_graph_with_references() -> None:
@@ -168,3 +172,48 @@ def test_nothing_known() -> None:
 def test_title_tag_suffixes(title: str, expected: str) -> None:
     head = f'<title>{title}</title><meta property="og:site_name" content="The Paper">'
     assert read(head, url=None).title == expected
+
+
+def test_section_tags_and_where_each_field_came_from() -> None:
+    m = read(
+        ld({"@type": "NewsArticle", "headline": "Rates rise", "articleSection": "Business",
+            "keywords": "rates, banks", "datePublished": "2024-10-25T08:00:00+02:00"})
+        + '<meta property="article:tag" content="ignored">',
+        html_attrs='lang="en"',
+    )  # fmt: skip
+    assert (m.section, m.tags) == ("Business", ("rates", "banks"))
+    assert m.published_at == "2024-10-25T08:00:00+02:00"
+    assert set(m.sources) >= {"title:json-ld", "section:json-ld", "tags:json-ld",
+                              "published_at:json-ld", "language:page"}  # fmt: skip
+
+
+def test_article_tags_from_opengraph_repeat() -> None:
+    tag = '<meta property="article:tag" content="{}">'
+    head = tag.format("Rates") + tag.format("Banks")
+    m = read(head)
+    assert m.tags == ("Rates", "Banks")
+    assert "tags:opengraph" in m.sources
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [("Published 21 July 2025, 14:32 BST", "2025-07-21T14:32:00"),
+     ("July 21, 2025 at 3:10 pm", "2025-07-21T15:10:00"),
+     ("2025年11月21日 09時30分", "2025-11-21T09:30:00"),
+     ("18 ноября 2025", "2025-11-18"), ("le 3 mars 2024", "2024-03-03"),
+     ("21.11.2025", "2025-11-21"), ("no date here", None)],
+)  # fmt: skip
+def test_dates_written_out_in_text(line: str, day: str | None) -> None:
+    assert metadata.date_in_text(line) == day
+
+
+def test_visible_date_line_then_url_date() -> None:
+    m = read(body='<p class="newsDate">2025年11月21日 09時30分</p>', url=None)
+    assert (m.published_at, m.sources) == ("2025-11-21T09:30:00", ("published_at:page",))
+    m = read(url="https://paper.example/2024/10/25/story/")
+    assert (m.published_at, m.sources) == ("2024-10-25", ("published_at:url",))
+
+
+def test_organisation_kept_apart_when_no_person_is_credited() -> None:
+    m = read('<meta name="author" content="The Associated Press">', url=None)
+    assert (m.authors, m.byline, m.organisation) == ((), None, "Associated Press")

@@ -19,7 +19,8 @@ DOCUMENTED = [
 
 JSON_FIELDS = [
     "url", "canonical_url", "title", "byline", "authors", "description", "published_at",
-    "modified_at", "language", "site_name", "image_url", "text", "markdown",
+    "modified_at", "language", "site_name", "image_url", "text", "markdown", "section", "tags",
+    "organisation", "sources",
 ]  # fmt: skip
 
 

@@ -14,10 +14,25 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from newsvault.models import ArticleRow, FeedItemRow, FeedRow, Fetch, RawPage, RunRow, Source
+from newsvault import similarity
+from newsvault.models import (
+    ArticleAuthor,
+    ArticleRow,
+    ArticleURL,
+    ArticleVersion,
+    Author,
+    FeedItemRow,
+    FeedRow,
+    Fetch,
+    NearDuplicate,
+    RawPage,
+    RunRow,
+    SimhashBand,
+    Source,
+)
 from newsvault.records import Article, FeedItem, Page
 
 Outcome = Literal["new", "updated", "unchanged"]
@@ -38,6 +53,8 @@ ARTICLE_FIELDS = (
     "language",
     "site_name",
     "image_url",
+    "section",
+    "organisation",
     "text",
     "markdown",
 )
@@ -66,19 +83,16 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def content_hash(article: Article) -> str:
-    """A fingerprint of what a reader sees: title and text, whitespace-normalised."""
-    normal = " ".join(f"{article.title or ''}\n{article.text}".split())
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
-
-
 def _article_values(article: Article) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(article, name) for name in ARTICLE_FIELDS}
     values["authors"] = list(article.authors)
+    values["tags"] = list(article.tags)
+    values["sources"] = dict(entry.split(":", 1) for entry in article.sources)
     values["published_at"] = parse_time(article.published_at)
     values["modified_at"] = parse_time(article.modified_at)
     values["word_count"] = len(_WORD.findall(article.text))
-    values["content_hash"] = content_hash(article)
+    values["content_hash"] = similarity.content_hash(article.title, article.text)
+    values["simhash"] = similarity.simhash(article.text)
     return values
 
 
@@ -97,44 +111,168 @@ def source_for(session: Session, host: str, name: str | None, now: datetime) -> 
 def save_article(
     session: Session, page: Page, article: Article, *, extractor_version: str
 ) -> Saved:
-    """Insert or update the article archived under page.url; flushes, never commits.
+    """Insert or update the article reached at page.url; flushes, never commits.
 
-    A re-fetch that extracts the same values changes no article column; the raw page is
-    replaced only when its bytes differ.
+    The same article under several URLs (its canonical URL, a redirect, an AMP copy on the
+    same site) is one row, and every URL is kept in `article_urls`. A re-fetch that extracts
+    the same values changes no article column; a real change of title or text also stores a
+    revision in `article_versions`. The raw page is replaced only when its bytes differ.
     """
     now = page.fetched_at
     values = _article_values(article)
-    row = session.scalars(select(ArticleRow).where(ArticleRow.url == page.url)).one_or_none()
+    values["original_url"] = _original_url(page, article)
+    row = _existing(session, page, article)
     if row is None:
-        host = urlsplit(page.final_url).hostname or ""
-        source = source_for(session, host, article.site_name, now)
-        row = ArticleRow(
-            url=page.url,
-            final_url=page.final_url,
-            source_id=source.id,
-            extractor_version=extractor_version,
-            first_seen_at=now,
-            fetched_at=now,
-            updated_at=now,
-            **values,
-        )
-        session.add(row)
-        session.flush()
-        _store_raw(session, row.id, page)
-        return Saved(row.id, "new")
+        row = _insert(session, page, article, values, extractor_version)
+        outcome: Outcome = "new"
+    else:
+        outcome = _update(session, row, page, values, extractor_version)
+    _remember_urls(session, row.id, page, article, now)
+    _store_raw(session, row.id, page)
+    session.flush()
+    return Saved(row.id, outcome)
+
+
+def _insert(
+    session: Session, page: Page, article: Article, values: dict[str, Any], version: str
+) -> ArticleRow:
+    now = page.fetched_at
+    host = urlsplit(page.final_url).hostname or ""
+    source = source_for(session, host, article.site_name, now)
+    row = ArticleRow(
+        url=page.url,
+        final_url=page.final_url,
+        source_id=source.id,
+        extractor_version=version,
+        first_seen_at=now,
+        fetched_at=now,
+        updated_at=now,
+        checks=0,
+        **values,
+    )
+    session.add(row)
+    session.flush()
+    _set_authors(session, row.id, list(article.authors), now)
+    _add_version(session, row, now)
+    _index_simhash(session, row, now)
+    return row
+
+
+def _update(
+    session: Session, row: ArticleRow, page: Page, values: dict[str, Any], version: str
+) -> Outcome:
+    now = page.fetched_at
     changed = {name: value for name, value in values.items() if getattr(row, name) != value}
     if page.final_url != row.final_url:
         changed["final_url"] = page.final_url
-    _store_raw(session, row.id, page)
     if not changed:
-        return Saved(row.id, "unchanged")
+        return "unchanged"
+    revised = "content_hash" in changed
     for name, value in changed.items():
         setattr(row, name, value)
-    row.extractor_version = extractor_version
+    row.extractor_version = version
     row.fetched_at = now
     row.updated_at = now
     session.flush()
-    return Saved(row.id, "updated")
+    if "authors" in changed:
+        _set_authors(session, row.id, row.authors, now)
+    if revised:
+        _add_version(session, row, now)
+    if "simhash" in changed:
+        _index_simhash(session, row, now)
+    return "updated"
+
+
+def _existing(session: Session, page: Page, article: Article) -> ArticleRow | None:
+    """The article already archived under this page's URL, final URL or same-site canonical."""
+    candidates = [page.url, page.final_url]
+    if article.canonical_url and _same_site(article.canonical_url, page.final_url):
+        candidates.append(article.canonical_url)
+    query = select(ArticleURL.article_id).where(ArticleURL.url.in_(candidates)).limit(1)
+    article_id = session.scalar(query)
+    return session.get(ArticleRow, article_id) if article_id is not None else None
+
+
+def _same_site(a: str, b: str) -> bool:
+    return (urlsplit(a).hostname or "").removeprefix("www.") == (
+        urlsplit(b).hostname or ""
+    ).removeprefix("www.")
+
+
+def _original_url(page: Page, article: Article) -> str | None:
+    """A canonical URL on another site names the original of syndicated copy."""
+    canonical = article.canonical_url
+    if canonical and not _same_site(canonical, page.final_url):
+        return canonical
+    return None
+
+
+def _remember_urls(
+    session: Session, article_id: int, page: Page, article: Article, now: datetime
+) -> None:
+    urls = [page.url, page.final_url]
+    if article.canonical_url and _same_site(article.canonical_url, page.final_url):
+        urls.append(article.canonical_url)
+    for url in dict.fromkeys(urls):
+        if session.get(ArticleURL, url) is None:
+            session.add(ArticleURL(url=url, article_id=article_id, first_seen_at=now))
+
+
+def _set_authors(session: Session, article_id: int, names: list[str], now: datetime) -> None:
+    session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
+    for position, name in enumerate(dict.fromkeys(names)):
+        author = session.scalars(select(Author).where(Author.name == name)).one_or_none()
+        if author is None:
+            author = Author(name=name, first_seen_at=now)
+            session.add(author)
+            session.flush()
+        session.add(ArticleAuthor(article_id=article_id, author_id=author.id, position=position))
+
+
+def _add_version(session: Session, row: ArticleRow, now: datetime) -> None:
+    latest = session.scalar(
+        select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == row.id)
+    )
+    session.add(
+        ArticleVersion(
+            article_id=row.id,
+            version=(latest or 0) + 1,
+            fetched_at=now,
+            title=row.title,
+            byline=row.byline,
+            description=row.description,
+            text=row.text,
+            content_hash=row.content_hash,
+            extractor_version=row.extractor_version,
+        )
+    )
+
+
+def _index_simhash(session: Session, row: ArticleRow, now: datetime) -> None:
+    """Index the article's SimHash and link it to the stories it copies (or that copy it)."""
+    session.execute(delete(SimhashBand).where(SimhashBand.article_id == row.id))
+    if row.simhash is None:
+        return
+    pairs = similarity.bands(row.simhash)
+    matches = select(SimhashBand.article_id).where(
+        or_(*(and_(SimhashBand.band == b, SimhashBand.value == v) for b, v in pairs)),
+        SimhashBand.article_id != row.id,
+    )
+    candidates = select(ArticleRow.id, ArticleRow.simhash).where(ArticleRow.id.in_(matches))
+    for other_id, other_hash in session.execute(candidates):
+        if other_hash is None:
+            continue
+        bits = similarity.distance(row.simhash, other_hash)
+        if (
+            bits <= similarity.NEAR_DUPLICATE_BITS
+            and session.get(NearDuplicate, (row.id, other_id)) is None
+        ):
+            session.add(
+                NearDuplicate(
+                    article_id=row.id, other_id=other_id, similarity=1 - bits / 64, found_at=now
+                )
+            )
+    session.add_all(SimhashBand(band=b, value=v, article_id=row.id) for b, v in pairs)
 
 
 def _store_raw(session: Session, article_id: int, page: Page) -> None:
@@ -197,14 +335,11 @@ def record_fetch(
 
 
 def find_article(session: Session, key: str) -> ArticleRow | None:
-    """An article by id, by the URL it was archived under, or by its canonical or final URL."""
+    """An article by id, or by any URL it was reached under (as fetched, final, canonical)."""
     if key.isdigit():
         return session.get(ArticleRow, int(key))
-    for column in (ArticleRow.url, ArticleRow.canonical_url, ArticleRow.final_url):
-        row = session.scalars(select(ArticleRow).where(column == key).limit(1)).first()
-        if row is not None:
-            return row
-    return None
+    article_id = session.scalar(select(ArticleURL.article_id).where(ArticleURL.url == key))
+    return session.get(ArticleRow, article_id) if article_id is not None else None
 
 
 def to_article(row: ArticleRow) -> Article:
@@ -223,6 +358,10 @@ def to_article(row: ArticleRow) -> Article:
         image_url=row.image_url,
         text=row.text,
         markdown=row.markdown,
+        section=row.section,
+        tags=tuple(row.tags or ()),
+        organisation=row.organisation,
+        sources=tuple(f"{field}:{source}" for field, source in (row.sources or {}).items()),
     )
 
 
@@ -295,7 +434,7 @@ def known_urls(session: Session, urls: list[str]) -> set[str]:
     known: set[str] = set()
     for start in range(0, len(urls), QUERY_CHUNK):
         chunk = urls[start : start + QUERY_CHUNK]
-        known.update(session.scalars(select(ArticleRow.url).where(ArticleRow.url.in_(chunk))))
+        known.update(session.scalars(select(ArticleURL.url).where(ArticleURL.url.in_(chunk))))
         failed = select(Fetch.url).where(Fetch.url.in_(chunk), Fetch.outcome == "failed")
         permanent = (Fetch.error_kind.in_(PERMANENT_FAILURES)) | (
             Fetch.status.in_(PERMANENT_STATUSES)

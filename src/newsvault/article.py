@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import lxml.etree
@@ -37,6 +38,11 @@ class Extraction:
     article: Article
     blocks: tuple[Block, ...]
 
+    @property
+    def html(self) -> str:
+        """The body as sanitised HTML: our own tags only, every text escaped."""
+        return render.to_html(self.blocks)
+
 
 def extract(html: str | bytes, url: str | None = None) -> Article:
     """Extract the article of one HTML page.
@@ -52,7 +58,8 @@ def extract_with_blocks(html: str | bytes, url: str | None = None) -> Extraction
     """Like `extract`, and also return the body blocks (for callers that render them)."""
     tree = parse(html)
     meta = metadata.read(tree, url)
-    blocks = drop_field_blocks(content.extract_blocks(tree, url), meta)
+    leads = metadata.standfirst_texts(tree)
+    blocks = drop_field_blocks(content.extract_blocks(tree, url), meta, leads)
     if not blocks:
         raise NotAnArticle("body is empty once title, byline and standfirst are taken out")
     return Extraction(_article(meta, blocks, url), blocks)
@@ -77,23 +84,27 @@ def parse(html: str | bytes) -> HtmlElement:
     return root
 
 
-def drop_field_blocks(blocks: tuple[Block, ...], meta: Metadata) -> tuple[Block, ...]:
-    """Drop leading blocks that repeat a field: the title, the byline line, the standfirst
-    (when it equals the description, which keeps it)."""
-    fields = _field_keys(meta)
-    head = [b for b in blocks[:FIELD_SEARCH_BLOCKS] if not _is_field(b, fields, meta)]
+def drop_field_blocks(
+    blocks: tuple[Block, ...], meta: Metadata, leads: Iterable[str] = ()
+) -> tuple[Block, ...]:
+    """Drop leading blocks that repeat a field: the title, the byline line, the standfirst.
+
+    A standfirst is the description set apart from the prose: in a heading, or in an element
+    marked as a standfirst or lead (`leads`, their texts) with the same text. A plain
+    paragraph equal to the description stays: sites copy their first paragraph into
+    <meta name="description">, and it is the article's lead.
+    """
+    deck = _key(meta.description) if meta.description else None
+    marked = deck is not None and deck in {_key(lead) for lead in leads}
+    fields = {_key(v) for v in (meta.title, meta.byline, deck if marked else None) if v}
+    head = [b for b in blocks[:FIELD_SEARCH_BLOCKS] if not _is_field(b, fields, deck, meta)]
     return (*head, *blocks[FIELD_SEARCH_BLOCKS:])
 
 
-def _field_keys(meta: Metadata) -> set[str]:
-    values = (meta.title, meta.description, meta.byline)
-    return {_key(v) for v in values if v}
-
-
-def _is_field(block: Block, fields: set[str], meta: Metadata) -> bool:
+def _is_field(block: Block, fields: set[str], deck: str | None, meta: Metadata) -> bool:
     if block.kind not in ("p", "h"):
         return False
-    if _key(block.text) in fields:
+    if _key(block.text) in fields or (block.kind == "h" and _key(block.text) == deck):
         return True
     if not meta.authors or len(block.text) > MAX_BYLINE_LINE_CHARS:
         return False
@@ -120,4 +131,8 @@ def _article(meta: Metadata, blocks: tuple[Block, ...], url: str | None) -> Arti
         image_url=meta.image_url,
         text=render.to_text(blocks),
         markdown=render.to_markdown(blocks),
+        section=meta.section,
+        tags=meta.tags,
+        organisation=meta.organisation,
+        sources=meta.sources,
     )

@@ -47,6 +47,10 @@ MAX_BODY_LINK_DENSITY = 0.5
 # section page whose lead teaser readability took for an article; real stories are longer.
 MAX_FRONT_PAGE_CHARS = 1000
 
+# A data table's cells are values and labels; a cell longer than this holds prose, and the
+# table lays out a page rather than data.
+MAX_CELL_CHARS = 300
+
 # A block repeating the one before it is dropped when shorter than this: a doubled label or
 # pull quote is a line or two; a repeated long paragraph is the writer's choice.
 MAX_REPEATED_CHARS = 200
@@ -64,6 +68,8 @@ _BLOCK_TAG_NAMES = (
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 LIST_TAGS = frozenset(("ul", "ol"))
+# What readability leaves out between the parts of an article it keeps, and we put back.
+SPLIT_BODY_TAGS = HEADING_TAGS | LIST_TAGS | frozenset(("blockquote", "table", "pre"))
 
 _ID = "data-nv-id"  # stamped on every element so readability's picks map back to our tree
 _BREAK = "\x1e"  # stands for <br> inside a block until the block is flushed
@@ -148,6 +154,8 @@ def _emit(el: HtmlElement, flow: _Flow) -> None:
         flow.blocks.append(_Walked(Block("pre", el.text_content().strip("\n")), 0.0))
     elif tag == "br":
         flow.add_text(_BREAK)
+    elif tag == "table" and _is_data_table(el):
+        _emit_table(el, flow)
     elif tag in LIST_TAGS or tag == "li" or tag == "blockquote":
         _emit_nested(el, flow)
     elif tag in BLOCK_TAGS:
@@ -171,6 +179,31 @@ def _emit_inline(el: HtmlElement, flow: _Flow) -> None:
     flow.in_link += is_link
     _emit_children(el, flow)
     flow.in_link -= is_link
+
+
+def _is_data_table(table: HtmlElement) -> bool:
+    """A table of data, not of layout: no table inside, short cells, two columns or more.
+    Old sites lay whole pages out in tables; those are walked like any other element."""
+    if table.find(".//table") is not None:
+        return False
+    cells = table.xpath(".//td | .//th")
+    if not cells or any(_text_length(c) > MAX_CELL_CHARS for c in cells):
+        return False
+    return any(len(row.xpath("./td | ./th")) >= 2 for row in table.iter("tr"))
+
+
+def _emit_table(table: HtmlElement, flow: _Flow) -> None:
+    """A caption as a paragraph, then one "row" block per row with text in it."""
+    flow.flush()
+    for caption in table.iter("caption"):
+        flow.add_block("p", caption.text_content())
+    for row in table.iter("tr"):
+        found = row.xpath("./td | ./th")
+        cells = tuple(clean.normalize_space(c.text_content()) for c in found)
+        if any(cells):
+            header = all(c.tag == "th" for c in found)
+            block = Block("row", " | ".join(cells), cells=cells, header=header)
+            flow.blocks.append(_Walked(block, _link_density(row)))
 
 
 def _emit_heading(el: HtmlElement, flow: _Flow) -> None:
@@ -207,8 +240,11 @@ def _walk_readability(work: HtmlElement) -> list[_Walked]:
     """
     kept = _readability_picks(work)
     ancestors = {a for el in work.iter() if el.get(_ID) in kept for a in el.iterancestors()}
+    roots = list(_roots(work, kept, ancestors))
+    # A root we added (a heading between kept parts, a sibling entry) is kept whole.
+    kept |= {d.get(_ID) for r in roots if r.get(_ID) not in kept for d in r.iter()} - {None}
     flow = _Flow(keep=lambda el: el.get(_ID) in kept or _restorable(el))
-    for root in _roots(work, kept, ancestors):
+    for root in roots:
         _emit(root, flow)
         flow.flush()
     return flow.blocks
@@ -227,12 +263,35 @@ def _readability_picks(work: HtmlElement) -> set[str]:
 
 
 def _roots(el: HtmlElement, kept: set[str], ancestors: set[HtmlElement]) -> Iterator[HtmlElement]:
-    """The outermost kept elements, in document order."""
-    for child in el:
+    """The outermost kept elements, in document order, and the headings, lists, quotes and
+    tables between two of them: an article split into one container per paragraph (React
+    CMSs) keeps its subheadings and lists as siblings, which readability leaves out."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    marked = [i for i, c in enumerate(children) if c.get(_ID) in kept or c in ancestors]
+    templates = {_template(children[i]) for i in marked} - {None}
+    for i, child in enumerate(children):
         if child.get(_ID) in kept:
             yield child
         elif child in ancestors:
             yield from _roots(child, kept, ancestors)
+        elif marked and marked[0] < i < marked[-1] and _between_kept(child, templates):
+            yield child
+
+
+def _template(el: HtmlElement) -> tuple[str, str] | None:
+    """Tag and class: siblings between kept elements and made from the same template (the
+    entries of a live blog, one container per paragraph) are more of the article, though
+    readability scored them too low to keep."""
+    cls = el.get("class")
+    return (el.tag, cls) if cls else None
+
+
+def _between_kept(el: HtmlElement, templates: set[tuple[str, str] | None]) -> bool:
+    """A heading, list, quote or table, or an element made from the same template as a kept
+    one, that sits between parts of the article."""
+    if el.tag not in SPLIT_BODY_TAGS and _template(el) not in templates:
+        return False
+    return not clean.is_boilerplate(el) and _link_density(el) < MAX_LINK_DENSITY
 
 
 def _restorable(el: HtmlElement) -> bool:
@@ -253,6 +312,8 @@ def _tidy(walked: list[_Walked], titles: set[str]) -> list[_Walked]:
 
 def _is_noise(w: _Walked) -> bool:
     text = w.block.text
+    if w.block.kind == "row":  # a row of figures or dates is data, not a label or a stamp
+        return w.link_density >= MAX_LINK_DENSITY
     if clean.is_cruft(text) or clean.is_link_trailer(text, w.link_density):
         return True
     if clean.is_date_line(text):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 #: The schema this newsvault writes: the head of alembic/versions (tests/test_db.py keeps the
 #: two equal). Knowing it without asking Alembic keeps Alembic out of every command's start-up.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0004"
 
 #: Alembic's bookkeeping table; underscore-prefixed to stand apart from the data.
 VERSION_TABLE = "_alembic_version"
@@ -170,15 +170,29 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         raise StorageError(f"{where} could not be opened or upgraded: {_reason(exc)}") from exc
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """What Alembic's autogenerate and schema_diff compare: our tables, not the rest.
+
+    Analysts may add tables, views and indexes of their own, and SQLite's FTS5 keeps shadow
+    tables (articles_fts_data...): none of them is ours to create or drop.
+    """
+    return not (type_ in ("table", "index") and reflected and compare_to is None)
+
+
 def schema_diff(engine: Engine) -> list[Any]:
     """Differences between the models and the database (empty when the migrations match)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"version_table": VERSION_TABLE, "compare_type": True}
-        )
+        opts = {
+            "version_table": VERSION_TABLE,
+            "compare_type": True,
+            "include_object": include_object,
+        }
+        context = MigrationContext.configure(connection, opts=opts)
         diff: list[Any] = compare_metadata(context, Base.metadata)
         return diff
 

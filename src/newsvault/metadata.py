@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -12,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from newsvault.clean import normalize_space, tokens, words
+from newsvault.clean import has_token, normalize_space, tokens, words
 from newsvault.records import Metadata
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +58,9 @@ STANDFIRST_TOKENS = words(
     " article-intro article-lead"
 )
 STANDFIRST_EXACT = frozenset(words("summary lead lede intro excerpt"))
+# The same, and the names of the lead paragraph in other languages' CMSs (French "chapô"),
+# matched as parts of a token: used only to recognise the description repeated in the body.
+LEAD_TOKENS = (*STANDFIRST_TOKENS, *words("summary lead lede intro excerpt leadtext chapo chapeau"))
 
 # Elements that hold one author's name each.
 AUTHOR_XPATH = '//*[@itemprop="author"] | //a[@rel="author"]'
@@ -101,6 +105,9 @@ CONJUNCTIONS = {
     "en": "and", "fr": "et", "de": "und", "es": "y", "it": "e", "pt": "e", "nl": "en",
     "sv": "och", "da": "og", "no": "og", "nb": "og", "pl": "i", "cs": "a", "ca": "i",
 }  # fmt: skip
+# What is left of "The Associated Press" or "By the Reuters staff" once the agency is taken
+# out: articles and particles, never a name on their own.
+NAME_LEFTOVERS = frozenset(words("the by of la les el los der die das"))
 MAX_NAME_WORDS = 5  # a person's name is a few words; more is a sentence that matched by accident
 
 # <title> suffixes: " - Site", " | Site" and their kin.
@@ -114,6 +121,54 @@ TITLE_SEPARATORS = re.compile(
 MIN_TITLE_OVERLAP = 0.5
 MAX_SITE_WORDS = 4  # a trailing title part this short, after a bar, is a site name
 
+# Dates outside these years are typos or placeholders ("0001-01-01", "2099-12-31").
+MIN_YEAR, MAX_YEAR = 1990, 2100
+# Class/id tokens of a visible date line ("entry-date", "newsDate", "article__timestamp").
+DATE_CLASS_TOKENS = words("date dateline time timestamp published pubdate posted post-date")
+MAX_DATE_LINE_CHARS = 80  # a date line; a longer "date" element holds more than the date
+# Month names, in the languages whose pages we meet, to their numbers (Russian in the
+# genitive, as dates write them: "18 ноября").
+_MONTH_NAMES = {
+    1: "january jan januar janv janvier enero ene gennaio gen janeiro января январь",
+    2: "february feb februar février fevrier févr febrero febbraio fevereiro февраля",
+    3: "march mar märz maerz mars marzo março марта",
+    4: "april apr avril avr abril aprile апреля",
+    5: "may mai mayo maggio maio мая",
+    6: "june jun juni juin junio giugno junho июня",
+    7: "july jul juli juillet juil julio luglio julho июля",
+    8: "august aug août aout agosto августа",
+    9: "september sep sept septembre septiembre settembre setembro сентября",
+    10: "october oct oktober octobre octubre ottobre outubro okt октября",
+    11: "november nov novembre noviembre novembro ноября",
+    12: "december dec dezember décembre decembre diciembre dicembre dezembro dez декабря",
+}
+_MONTH_NUMBERS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
+_MONTH_RE = "|".join(sorted(map(re.escape, _MONTH_NUMBERS), key=len, reverse=True))
+# The written forms of a date, most specific first, with the order of their groups.
+_DATE_FORMS: tuple[tuple[re.Pattern[str], tuple[str, str, str]], ...] = (
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), ("y", "m", "d")),
+    (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"), ("y", "m", "d")),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({_MONTH_RE})\.?,?\s+"
+                r"(?:de\s+)?(\d{4})\b"), ("d", "m", "y")),
+    (re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"),
+     ("m", "d", "y")),
+    (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), ("d", "m", "y")),
+    (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), ("y", "m", "d")),
+)  # fmt: skip
+# A time after the date: "09:30", "9.30 am", "09時30分", "at 3:10 p.m.".
+_CLOCK = re.compile(r"[^\d]{0,8}?(\d{1,2})\s*[:.時h]\s*(\d{2})\s*分?\s*([ap]\.?m\.?)?")
+# Dates in URL paths: /2024/10/25/, /2024-10-25, /20241025/ (year 19xx-20xx).
+URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)|[/_-]((?:19|20)\d{2})-(\d{2})-(\d{2})(?:[/_.-]|$)"
+    r"|/((?:19|20)\d{2})(\d{2})(\d{2})(?:/|$)"
+)
+# Credits that name no organisation of their own: "Staff", "Agencies".
+NEWSROOM_LABELS = frozenset(("staff", "agencies", "wire services"))
+# Meta names of the section and of the tags or keywords.
+SECTION_META = ("article:section", "section", "parsely-section", "sailthru.section", "category")
+TAG_META = ("article:tag", "news_keywords", "keywords", "parsely-tags", "sailthru.tags")
+MAX_TAGS = 30  # keyword lists past this are SEO stuffing, not the article's tags
+
 
 def _parts_run(vocabulary: Iterable[str]) -> re.Pattern[str]:
     """A pattern matching any entry as a run of "-"-joined parts inside a token."""
@@ -121,7 +176,13 @@ def _parts_run(vocabulary: Iterable[str]) -> re.Pattern[str]:
 
 
 _BYLINE_RE = _parts_run(BYLINE_TOKENS)
+_DATE_CLASS_RE = _parts_run(DATE_CLASS_TOKENS)
 _STANDFIRST_RE = _parts_run(STANDFIRST_TOKENS)
+_LEAD_RE = _parts_run(LEAD_TOKENS)
+
+
+#: A value and where it came from: "json-ld", "opengraph", "meta", "page" or "url".
+Found = tuple[str, str] | None
 
 
 def read(tree: HtmlElement, url: str | None) -> Metadata:
@@ -129,22 +190,53 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
     meta = _meta_tags(tree)
     ld, ld_site = _linked_data(tree)
     site = _site_name(meta, ld, ld_site)
-    authors = _authors(meta, ld, tree, site)
+    authors = _authors(meta, ld, tree, site[0] if site else None)
     language = _language(meta, ld, tree)
+    found: dict[str, Found] = {
+        "title": _title(meta, ld, tree, site[0] if site else None, url),
+        "authors": authors[1],
+        "description": _description(meta, ld, tree),
+        "published_at": _published(meta, ld, tree, url),
+        "modified_at": _modified(meta, ld, tree),
+        "language": language,
+        "site_name": site,
+        "canonical_url": _canonical(tree, meta, url),
+        "image_url": _image(meta, ld, tree, url),
+        "section": _section(meta, ld),
+        "organisation": None if authors[0] else _organisation(meta, ld, tree, site),
+    }
+    tags = _tags(tree, ld)
+    names = authors[0]
     return Metadata(
-        title=_title(meta, ld, tree, site, url),
-        byline=_byline(authors, language),
-        authors=authors,
-        description=_description(meta, ld, tree),
-        published_at=_date(_ld_text(ld, "datePublished"), _first(meta, PUBLISHED_META),
-                           _time_element(tree, published=True)),
-        modified_at=_date(_ld_text(ld, "dateModified"), _first(meta, MODIFIED_META),
-                          _time_element(tree, published=False)),
-        language=language,
-        site_name=site,
-        canonical_url=_canonical(tree, meta, url),
-        image_url=_image(meta, ld, tree, url),
-    )  # fmt: skip
+        title=_value(found["title"]),
+        byline=_byline(names, _value(language)),
+        authors=names,
+        description=_value(found["description"]),
+        published_at=_value(found["published_at"]),
+        modified_at=_value(found["modified_at"]),
+        language=_value(language),
+        site_name=_value(site),
+        canonical_url=_value(found["canonical_url"]),
+        image_url=_value(found["image_url"]),
+        section=_value(found["section"]),
+        tags=tags[0],
+        organisation=_value(found["organisation"]),
+        sources=_sources(found, tags[1]),
+    )
+
+
+def _value(found: Found) -> str | None:
+    return found[0] if found else None
+
+
+def _sources(found: dict[str, Found], tags_source: str | None) -> tuple[str, ...]:
+    pairs = [f"{name}:{f[1]}" for name, f in found.items() if f]
+    return (*pairs, f"tags:{tags_source}") if tags_source else tuple(pairs)
+
+
+def _pick(*candidates: tuple[str | None, str]) -> Found:
+    """The first (value, source) candidate with a value."""
+    return next(((v, src) for v, src in candidates if v), None)
 
 
 # --- <meta> tags ---------------------------------------------------------------------------------
@@ -164,6 +256,30 @@ def _meta_tags(tree: HtmlElement) -> dict[str, str]:
 
 def _first(meta: dict[str, str], keys: Iterable[str]) -> str | None:
     return next((meta[k] for k in keys if meta.get(k)), None)
+
+
+def _first_found(meta: dict[str, str], keys: Iterable[str]) -> Found:
+    """The first key present, with "opengraph" for og:/article: keys and "meta" otherwise."""
+    key = next((k for k in keys if meta.get(k)), None)
+    return (meta[key], meta_source(key)) if key else None
+
+
+def meta_source(key: str) -> str:
+    """OpenGraph's og: and article: properties are "opengraph"; other <meta> names "meta"."""
+    return "opengraph" if key.startswith(("og:", "article:")) else "meta"
+
+
+def _meta_values(tree: HtmlElement, keys: Iterable[str]) -> list[tuple[str, str]]:
+    """Every non-empty (content, key) of <meta> elements with one of `keys` (article:tag
+    repeats once per tag)."""
+    wanted = set(keys)
+    found = []
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or "").strip().lower()
+        content = normalize_space(el.get("content") or "")
+        if key in wanted and content:
+            found.append((content, key))
+    return found
 
 
 # --- JSON-LD -------------------------------------------------------------------------------------
@@ -282,23 +398,31 @@ def _ld_image(ld: dict[str, Any]) -> str | None:
 
 def _title(
     meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: str | None, url: str | None
-) -> str | None:
-    """og:title, JSON-LD headline, the <h1>, <title>; without a " - Site" suffix.
+) -> Found:
+    """The visible headline when <title> says the same; else og:title, JSON-LD headline, the
+    <h1>, <title>; without a " - Site" suffix.
 
-    og:title is the page's own choice; any other candidate that shares too few words with
-    <title> is passed over: JSON-LD "headline" sometimes holds a description, and an <h1> can
-    be the site's logo.
+    An <h1> that <title> repeats (less its site name) is the headline readers see, and wins
+    over og:title, which sites often word differently for sharing. Otherwise og:title is the
+    page's own choice; any other candidate that shares too few words with <title> is passed
+    over: JSON-LD "headline" sometimes holds a description, and an <h1> can be the site's logo.
     """
     raw = normalize_space(tree.findtext(".//title") or "")
     page_title = _strip_site(raw, site, url, loose=True) if raw else None
-    og_title = _first(meta, TITLE_META)
+    h1 = _single_h1(tree)
+    if h1 and page_title and _key(h1) == _key(page_title):
+        return h1, "page"
+    og_title = _first_found(meta, TITLE_META)
     if og_title:
-        return _strip_site(og_title, site, url, loose=False)
-    candidates = (_ld_text(ld, "headline"), _ld_text(ld, "name"), _single_h1(tree))
-    for candidate in candidates:
+        shared = _shared_suffix(og_title[0], raw)
+        return _strip_site(og_title[0], site, url, loose=shared), og_title[1]
+    candidates = (
+        (_ld_text(ld, "headline"), "json-ld"), (_ld_text(ld, "name"), "json-ld"), (h1, "page")
+    )  # fmt: skip
+    for candidate, source in candidates:
         if candidate and (not page_title or _similar(candidate, page_title)):
-            return _strip_site(candidate, site, url, loose=False)
-    return page_title or next((c for c in candidates if c), None)
+            return _strip_site(candidate, site, url, loose=False), source
+    return _pick((page_title, "page"), *candidates)
 
 
 def _similar(candidate: str, page_title: str) -> bool:
@@ -330,6 +454,13 @@ def _strip_site(title: str, site: str | None, url: str | None, *, loose: bool) -
     return _rejoin(title, parts[:-1]) if loose and _looks_like_site(parts) else title
 
 
+def _shared_suffix(title: str, page_title: str) -> bool:
+    """True when a title ends with the same " | Part" as <title>: a name the site adds to
+    every title, even when no og:site_name says what it is."""
+    ours, theirs = TITLE_SEPARATORS.split(title), TITLE_SEPARATORS.split(page_title)
+    return len(ours) > 1 and len(theirs) > 1 and _key(ours[-1]) == _key(theirs[-1])
+
+
 def _looks_like_site(parts: list[str]) -> bool:
     tail = len(parts[-1].split())
     return tail <= MAX_SITE_WORDS and sum(len(p.split()) for p in parts[:-1]) >= tail
@@ -352,12 +483,16 @@ def _site_keys(site: str | None, url: str | None) -> set[str]:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    """Letters and digits only, case-folded, accents dropped: "Aktuálně.cz" -> "aktualnecz"."""
+    bare = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"[\W_]+", "", "".join(c for c in bare if not unicodedata.combining(c)))
 
 
-def _site_name(meta: dict[str, str], ld: dict[str, Any], ld_site: str | None) -> str | None:
+def _site_name(meta: dict[str, str], ld: dict[str, Any], ld_site: str | None) -> Found:
     """og:site_name, the JSON-LD WebSite's name, the article's publisher."""
-    return _first(meta, SITE_NAME_META) or ld_site or _ld_text(ld, "publisher")
+    return _first_found(meta, SITE_NAME_META) or _pick(
+        (ld_site, "json-ld"), (_ld_text(ld, "publisher"), "json-ld")
+    )
 
 
 # --- authors and byline --------------------------------------------------------------------------
@@ -365,18 +500,50 @@ def _site_name(meta: dict[str, str], ld: dict[str, Any], ld_site: str | None) ->
 
 def _authors(
     meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: str | None
-) -> tuple[str, ...]:
-    """People who wrote the article; organisations and agencies are left out."""
+) -> tuple[tuple[str, ...], Found]:
+    """People who wrote the article, and where they were found; organisations and agencies
+    are left out."""
     organisations = [site] if site else []
-    for source in (_ld_authors(ld), _meta_authors(meta), _marked_authors(tree)):
-        names = _dedupe(n for raw in source for n in split_names(raw, organisations))
+    sources = (
+        (_ld_authors(ld), "json-ld"), (_meta_authors(meta), "meta"),
+        (_marked_authors(tree), "page"),
+    )  # fmt: skip
+    for raws, source in sources:
+        names = _dedupe(n for raw in raws for n in split_names(raw, organisations))
         if names:
-            return names
+            return names, ("; ".join(names), source)
     for raw in _byline_texts(tree):
         names = _dedupe(split_names(raw, organisations))
         if names:
-            return names
-    return ()
+            return names, ("; ".join(names), "page")
+    return (), None
+
+
+def _organisation(
+    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: Found
+) -> Found:
+    """The organisation credited when no person is: a JSON-LD author of an organisation type,
+    else a wire agency named in the byline or the author <meta>."""
+    for item in _ld_list(ld.get("author") or ld.get("creator")):
+        if isinstance(item, dict) and set(_ld_types(item)) & ORGANISATION_TYPES:
+            name = item.get("name")
+            if isinstance(name, str) and name.strip():
+                return normalize_space(name), "json-ld"
+    candidates = [(raw, "meta") for raw in _meta_authors(meta)]
+    candidates += [(raw, "page") for raw in (*_marked_authors(tree), *_byline_texts(tree))]
+    for raw, source in candidates:
+        agency = AGENCY_NAMES.search(raw)
+        if agency and agency.group(0).casefold() not in NEWSROOM_LABELS:
+            return agency.group(0), source
+        if site and _key(BYLINE_PREFIX.sub("", raw)) == _key(site[0]):
+            return site[0], source
+    return None
+
+
+def _ld_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _ld_authors(ld: dict[str, Any]) -> list[str]:
@@ -398,14 +565,30 @@ def _meta_authors(meta: dict[str, str]) -> list[str]:
 
 
 def _marked_authors(tree: HtmlElement) -> list[str]:
-    """The text of each element marked as an author (itemprop="author", rel="author")."""
-    return [text for text in map(_element_text, tree.xpath(AUTHOR_XPATH)) if text]
+    """The text of each element marked as an author (itemprop="author", rel="author") in the
+    byline of the first one: teasers for other stories mark their authors the same way."""
+    marked = tree.xpath(AUTHOR_XPATH)
+    if not marked:
+        return []
+    line = _byline_line(marked[0])
+    chosen = [el for el in marked if el is line or line in el.iterancestors()]
+    return [text for text in map(_element_text, chosen) if text]
+
+
+def _byline_line(el: HtmlElement) -> HtmlElement:
+    """The largest ancestor of an author element that is still one byline line long."""
+    line = el
+    for parent in el.iterancestors():
+        if len(normalize_space(parent.text_content())) > MAX_BYLINE_CHARS:
+            break
+        line = parent
+    return line
 
 
 def _byline_texts(tree: HtmlElement) -> Iterator[str]:
     """Short texts of elements classed as a byline, in page order."""
     for el in tree.iter():
-        if isinstance(el.tag, str) and any(_BYLINE_RE.search(t) for t in tokens(el)):
+        if isinstance(el.tag, str) and has_token(el, _BYLINE_RE):
             text = _element_text(el)
             if 0 < len(text) <= MAX_BYLINE_CHARS:
                 yield text
@@ -439,6 +622,8 @@ def _clean_name(part: str) -> str:
     name = name.strip(" ,;|-–—·:.")
     if _is_url(name) or name.casefold().strip(".") in CREDENTIALS or _NOT_A_NAME.search(name):
         return ""
+    if all(w.casefold() in NAME_LEFTOVERS for w in name.split()):
+        return ""
     if name.isupper() and len(name) > 3:
         return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), name.lower())
     return name
@@ -464,8 +649,29 @@ def _dedupe(names: Iterable[str]) -> tuple[str, ...]:
 # --- description ---------------------------------------------------------------------------------
 
 
-def _description(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> str | None:
-    return _first(meta, DESCRIPTION_META) or _ld_text(ld, "description") or standfirst(tree)
+def _description(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> Found:
+    return _first_found(meta, DESCRIPTION_META) or _pick(
+        (_ld_text(ld, "description"), "json-ld"), (standfirst(tree), "page")
+    )
+
+
+def standfirst_texts(tree: HtmlElement) -> list[str]:
+    """Texts of every element marked as a standfirst or lead, by the vocabulary of LEAD_TOKENS
+    as parts ("b-news-full__lead", "chapo", "leadtext"), and of paragraphs set all in bold.
+    Broad on purpose: a caller trusts them only where they repeat the description."""
+    found = []
+    for el in tree.iter():
+        if isinstance(el.tag, str) and (_is_bold_paragraph(el) or has_token(el, _LEAD_RE)):
+            text = normalize_space(el.text_content())
+            found += [text] if text else []
+    return found
+
+
+def _is_bold_paragraph(el: HtmlElement) -> bool:
+    """A <p> set wholly in bold: how WordPress editors mark a lead by hand."""
+    if el.tag != "p" or len(el) != 1 or el[0].tag not in ("strong", "b"):
+        return False
+    return not (el.text or "").strip() and not (el[0].tail or "").strip()
 
 
 def standfirst(tree: HtmlElement) -> str | None:
@@ -481,12 +687,36 @@ def standfirst(tree: HtmlElement) -> str | None:
 # --- dates ---------------------------------------------------------------------------------------
 
 
-def _date(*candidates: str | None) -> str | None:
+def _published(
+    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, url: str | None
+) -> Found:
+    """JSON-LD datePublished, the article:published_time family, a marked or <time> date,
+    a visible date line, a date in the URL; the first that reads as a date."""
+    meta_date = _first_found(meta, PUBLISHED_META)
+    return _date(
+        (_ld_text(ld, "datePublished"), "json-ld"),
+        meta_date or (None, "meta"),
+        (_time_element(tree, published=True), "page"),
+        (_visible_date(tree), "page"),
+        (url_date(url), "url"),
+    )
+
+
+def _modified(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> Found:
+    meta_date = _first_found(meta, MODIFIED_META)
+    return _date(
+        (_ld_text(ld, "dateModified"), "json-ld"),
+        meta_date or (None, "meta"),
+        (_time_element(tree, published=False), "page"),
+    )
+
+
+def _date(*candidates: tuple[str | None, str]) -> Found:
     """The first candidate that reads as a date, as ISO-8601 (with its offset when given)."""
-    for candidate in candidates:
+    for candidate, source in candidates:
         parsed = parse_date(candidate) if candidate else None
         if parsed:
-            return parsed
+            return parsed, source
     return None
 
 
@@ -497,8 +727,69 @@ def parse_date(text: str) -> str | None:
         return text
     for parse in (_parse_iso, _parse_rfc2822, _parse_numeric):
         parsed = parse(text)
-        if parsed is not None:
+        if parsed is not None and MIN_YEAR <= parsed.year <= MAX_YEAR:
             return parsed.isoformat()
+    return None
+
+
+def date_in_text(text: str) -> str | None:
+    """The first date written out in a line of text, as ISO-8601 ("YYYY-MM-DD", with the
+    time when one follows): "21 July 2025", "July 21, 2025 at 3:10 pm", "18 ноября 2025",
+    "2025年11月21日 09時30分", "21.11.2025", "2025-11-21"."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    for pattern, order in _DATE_FORMS:
+        found = pattern.search(text)
+        if found:
+            parts = dict(zip(order, found.groups()[:3], strict=True))
+            day = _make_date(parts["y"], parts["m"], parts["d"])
+            if day:
+                return day + _time_after(text[found.end() : found.end() + 20])
+    return None
+
+
+def _make_date(year: str, month: str, day: str) -> str | None:
+    number = int(month) if month.isdigit() else _MONTH_NUMBERS.get(month.strip(".").casefold())
+    if number is None:
+        return None
+    try:
+        value = datetime(int(year), number, int(day))
+    except ValueError:
+        return None
+    return value.date().isoformat() if MIN_YEAR <= value.year <= MAX_YEAR else None
+
+
+def _time_after(text: str) -> str:
+    found = _CLOCK.match(text)
+    if not found:
+        return ""
+    hour, minute = int(found.group(1)), int(found.group(2))
+    if found.group(3) and found.group(3).startswith("p") and hour < 12:
+        hour += 12
+    return f"T{hour:02d}:{minute:02d}:00" if hour < 24 and minute < 60 else ""
+
+
+def url_date(url: str | None) -> str | None:
+    """A date in the URL's path: /2024/10/25/, /2024-10-25-, /20241025/."""
+    if not url:
+        return None
+    found = URL_DATE.search(urlsplit(url).path)
+    if not found:
+        return None
+    year, month, day = (g for g in found.groups() if g is not None)
+    return _make_date(year, month, day)
+
+
+def _visible_date(tree: HtmlElement) -> str | None:
+    """A short line classed as a date or time stamp ("post-date", "newsDate") that reads as one.
+    The first counts: the article's own date line comes before teasers' dates."""
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "meta"):
+            continue
+        if has_token(el, _DATE_CLASS_RE):
+            text = normalize_space(el.text_content())
+            day = date_in_text(text) if 0 < len(text) <= MAX_DATE_LINE_CHARS else None
+            if day:
+                return day
     return None
 
 
@@ -544,25 +835,53 @@ def _time_element(tree: HtmlElement, *, published: bool) -> str | None:
 # --- language, canonical URL, image --------------------------------------------------------------
 
 
-def _language(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> str | None:
+def _language(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> Found:
     """Primary language subtag, lower case: "en-US" -> "en"."""
-    candidates = (tree.get("lang"), tree.get("xml:lang"), _first(meta, LANGUAGE_META),
-                  _ld_text(ld, "inLanguage"))  # fmt: skip
-    for value in candidates:
+    meta_language = _first_found(meta, LANGUAGE_META) or (None, "meta")
+    candidates = ((tree.get("lang"), "page"), (tree.get("xml:lang"), "page"), meta_language,
+                  (_ld_text(ld, "inLanguage"), "json-ld"))  # fmt: skip
+    for value, source in candidates:
         code = re.split(r"[-_,;\s]", (value or "").strip(), maxsplit=1)[0].lower()
         if re.fullmatch(r"[a-z]{2,3}", code):
-            return code
+            return code, source
     return None
 
 
-def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> str | None:
-    return _absolute(_link(tree, "canonical") or meta.get("og:url"), url)
+def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> Found:
+    found = _pick((_link(tree, "canonical"), "meta"), (meta.get("og:url"), "opengraph"))
+    return (_absolute(found[0], url) or "", found[1]) if found else None
 
 
-def _image(
-    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, url: str | None
-) -> str | None:
-    return _absolute(_first(meta, IMAGE_META) or _ld_image(ld) or _link(tree, "image_src"), url)
+def _image(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, url: str | None) -> Found:
+    found = _first_found(meta, IMAGE_META) or _pick(
+        (_ld_image(ld), "json-ld"), (_link(tree, "image_src"), "meta")
+    )
+    return (_absolute(found[0], url) or "", found[1]) if found else None
+
+
+def _section(meta: dict[str, str], ld: dict[str, Any]) -> Found:
+    """JSON-LD articleSection, else article:section and its kin."""
+    return _pick((_ld_text(ld, "articleSection"), "json-ld")) or _first_found(meta, SECTION_META)
+
+
+def _tags(tree: HtmlElement, ld: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """The article's tags: JSON-LD keywords, else article:tag, else news keywords."""
+    keywords = [k for item in _ld_list(ld.get("keywords")) if isinstance(item, str)
+                for k in item.split(",")]  # fmt: skip
+    if keywords:
+        return _tag_list(keywords), "json-ld"
+    values = _meta_values(tree, TAG_META)
+    for key in TAG_META:
+        chosen = [v for v, k in values if k == key]
+        if chosen:
+            split = [part for v in chosen for part in v.split(",")]
+            return _tag_list(split), meta_source(key)
+    return (), None
+
+
+def _tag_list(raw: Iterable[str]) -> tuple[str, ...]:
+    tags = _dedupe(t for t in (normalize_space(r) for r in raw) if t)
+    return tags if len(tags) <= MAX_TAGS else tags[:MAX_TAGS]
 
 
 def _link(tree: HtmlElement, rel: str) -> str | None:

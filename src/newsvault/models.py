@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -98,14 +100,28 @@ class ArticleRow(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     site_name: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    # Where each metadata field came from: {"published_at": "json-ld", "title": "opengraph"}.
+    sources: Mapped[dict[str, str] | None] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text)
     markdown: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # 64-bit SimHash of the normalised text (signed, as SQLite stores integers): copies of one
+    # story on different sites differ in a few bits. See archive.py for how it is computed.
+    simhash: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The original publisher's URL when the page names it ("Source Link", a canonical URL on
+    # another site): wire copy and aggregators point back to where the story came from.
+    original_url: Mapped[str | None] = mapped_column(Text)
     extractor_version: Mapped[str] = mapped_column(String(32))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Revisits: when the article is next due to be fetched again, and how many times it was.
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    checks: Mapped[int] = mapped_column(Integer, server_default="0")
 
     source: Mapped[Source] = relationship(back_populates="articles", lazy="raise")
 
@@ -207,3 +223,80 @@ class RunRow(Base):
     skipped_robots: Mapped[int] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class Author(Base):
+    """A person credited on articles; one row per name as the pages write it."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArticleAuthor(Base):
+    """Who wrote what: an article can have several authors, an author many articles."""
+
+    __tablename__ = "article_authors"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "author_id"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ArticleURL(Base):
+    """Every URL an article was reached under (its own, its canonical URL, redirects, aliases)."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArticleVersion(Base):
+    """A revision of an article: stored when its normalised title or text really changed."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    extractor_version: Mapped[str] = mapped_column(String(32))
+
+
+class NearDuplicate(Base):
+    """Two articles that carry the same story (wire copy, aggregators), by text similarity."""
+
+    __tablename__ = "near_duplicates"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "other_id"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SimhashBand(Base):
+    """One 16-bit quarter of an article's SimHash, indexed: two texts within 3 differing bits
+    share at least one quarter exactly, so near-duplicate candidates are an index lookup."""
+
+    __tablename__ = "simhash_bands"
+    __table_args__ = (PrimaryKeyConstraint("band", "value", "article_id"),)
+
+    band: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(Integer)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-BlockKind = Literal["p", "h", "li", "quote", "pre"]
+BlockKind = Literal["p", "h", "li", "quote", "pre", "row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,13 +14,17 @@ class Block:
     """One block of an article body, in reading order.
 
     kind: "p" paragraph, "h" heading (`level` 1-6), "li" list item (`ordered` when in an
-    <ol>; consecutive items form one list), "quote" block quote, "pre" preformatted text.
+    <ol>; consecutive items form one list), "quote" block quote, "pre" preformatted text,
+    "row" a row of a data table (`cells`; `header` when its cells are <th>; consecutive rows
+    form one table; `text` is the cells joined by " | ").
     """
 
     kind: BlockKind
     text: str
     level: int = 0
     ordered: bool = False
+    cells: tuple[str, ...] = ()
+    header: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,10 @@ class Metadata:
     """What a page says about its article, read from JSON-LD, OpenGraph, <meta> and the page.
 
     Dates are ISO-8601 strings as the page gave them, normalised to include a time zone when
-    the page gave one (see metadata.py); None where unknown.
+    the page gave one (see metadata.py); None where unknown. `organisation` is the newsroom or
+    agency credited when no person is ("Associated Press"); `authors` are people only.
+    `sources` says where each known field came from, as "field:source" with source one of
+    "json-ld", "opengraph", "meta", "page" or "url" ("published_at:json-ld").
     """
 
     title: str | None = None
@@ -41,6 +48,10 @@ class Metadata:
     site_name: str | None = None
     canonical_url: str | None = None
     image_url: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    organisation: str | None = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +61,9 @@ class Article:
     `dataclasses.asdict(article)` is its JSON form: every field is a str, a tuple of str or
     None. Times are ISO-8601 strings (with the page's offset when it gave one); `text` is the
     body as plain text with paragraphs separated by blank lines; `markdown` keeps headings,
-    lists and quotes.
+    lists, quotes and tables. `section`, `tags`, `organisation` and `sources` are as in
+    Metadata: `sources` holds one "field:source" entry per metadata field that was found.
+    The body as sanitised HTML is `render.to_html(blocks)` (article.Extraction.html).
     """
 
     url: str | None
@@ -66,6 +79,10 @@ class Article:
     image_url: str | None
     text: str
     markdown: str
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    organisation: str | None = None
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from newsvault import archive, feeds, urls
 from newsvault.article import extract
 from newsvault.config import FetchSettings, Settings
 from newsvault.errors import HTTPStatusError, NewsvaultError
-from newsvault.fetch import Fetcher, FeedResponse
+from newsvault.fetch import FeedResponse, Fetcher
 from newsvault.hosts import HostQueue
 from newsvault.models import FeedRow
 from newsvault.pipeline import record_failure, store
