@@ -63,6 +63,11 @@ class Site:
         self.routes[path] = Response(body, **kw)  # type: ignore[arg-type]
         return self.url(path)
 
+    def feed(self, links: list[str], path: str = "/rss.xml") -> str:
+        """Serve an RSS feed listing `links` at `path`; returns the feed's URL."""
+        body = rss(self, [(link, f"Story {n}") for n, link in enumerate(links)])
+        return self.page(path, body, content_type="application/rss+xml")
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()

@@ -148,6 +148,16 @@ ARTICLE_ROW = {
 }  # fmt: skip
 
 
+def _insert_article(conn: sqlite3.Connection) -> None:
+    """One source and one article, written with plain SQL as an older newsvault would have."""
+    conn.execute(
+        "insert into sources (id, host, first_seen_at) values (1, 'news.example', '2024-10-25')"
+    )
+    columns = ", ".join(ARTICLE_ROW)
+    marks = ", ".join("?" * len(ARTICLE_ROW))
+    conn.execute(f"insert into articles ({columns}) values ({marks})", list(ARTICLE_ROW.values()))
+
+
 @pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
 def test_an_archive_of_an_earlier_revision_upgrades_without_loss(
     tmp_path: Path, revision: str
@@ -155,14 +165,7 @@ def test_an_archive_of_an_earlier_revision_upgrades_without_loss(
     path = tmp_path / f"at-{revision}.db"
     _migrate(path, revision)
     with sqlite3.connect(path) as conn:
-        conn.execute(
-            "insert into sources (id, host, first_seen_at) values (1, 'news.example', '2024-10-25')"
-        )
-        columns = ", ".join(ARTICLE_ROW)
-        marks = ", ".join("?" * len(ARTICLE_ROW))
-        conn.execute(
-            f"insert into articles ({columns}) values ({marks})", list(ARTICLE_ROW.values())
-        )
+        _insert_article(conn)
     db.open_archive(_url(path)).dispose()
     with sqlite3.connect(path) as conn:
         assert conn.execute("select url, title, text from articles").fetchall() == [
@@ -189,14 +192,7 @@ def test_the_search_index_follows_the_analysts_own_edits(tmp_path: Path) -> None
     path = tmp_path / "fts.db"
     db.open_archive(_url(path)).dispose()
     with sqlite3.connect(path) as conn:
-        conn.execute(
-            "insert into sources (id, host, first_seen_at) values (1, 'news.example', '2024-10-25')"
-        )
-        columns = ", ".join(ARTICLE_ROW)
-        marks = ", ".join("?" * len(ARTICLE_ROW))
-        conn.execute(
-            f"insert into articles ({columns}) values ({marks})", list(ARTICLE_ROW.values())
-        )
+        _insert_article(conn)
         match = "select count(*) from articles_fts where articles_fts match ?"
         assert conn.execute(match, ("council",)).fetchone() == (1,)
         conn.execute("update articles set text = 'The ferry service resumed.' where id = 1")

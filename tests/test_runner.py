@@ -69,11 +69,7 @@ def test_rss_atom_and_sitemaps_are_archived(
 ) -> None:
     a, b, c = sites
     rss_urls = articles_on(a, 3)
-    a.page(
-        "/rss.xml",
-        rss(a, [(url, f"Story {n}") for n, url in enumerate(rss_urls)]),
-        content_type="application/rss+xml",
-    )
+    a.feed(rss_urls)
     atom_urls = articles_on(b, 2)
     entries = "".join(
         f'<entry><title>Atom {n}</title><link href="{url}"/><id>{url}</id>'
@@ -119,9 +115,7 @@ def test_the_second_run_fetches_no_feed_body_and_no_article(
 ) -> None:
     site = sites[0]
     links = articles_on(site, 4)
-    site.page(
-        "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-    )
+    site.feed(links)
     nv(runner, archive_path, "feeds", "add", site.url("/rss.xml"))
     assert run(runner, archive_path).exit_code == 0
     site.log.clear()
@@ -139,14 +133,10 @@ def test_a_changed_feed_brings_only_its_new_items(
 ) -> None:
     site = sites[0]
     links = articles_on(site, 5)
-    site.page(
-        "/rss.xml", rss(site, [(url, "x") for url in links[:3]]), content_type="application/rss+xml"
-    )
+    site.feed(links[:3])
     nv(runner, archive_path, "feeds", "add", site.url("/rss.xml"))
     run(runner, archive_path)
-    site.page(
-        "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-    )
+    site.feed(links)
     site.log.clear()
     assert run(runner, archive_path).exit_code == 0
     fetched = sorted(request.path for request in site.log if request.path.startswith("/news"))
@@ -179,7 +169,7 @@ def test_feeds_are_discovered_on_a_homepage(
     sites: list[Site], runner: CliRunner, archive_path: Path
 ) -> None:
     site = sites[0]
-    site.page("/rss.xml", rss(site, []), content_type="application/rss+xml")
+    site.feed([])
     home = """<!DOCTYPE html><html><head><title>Home</title>
     <link rel="alternate" type="application/rss+xml" title="All news" href="/rss.xml">
     </head><body><h1>Home</h1></body></html>"""
@@ -211,11 +201,7 @@ def test_robots_txt_is_obeyed_and_read_once(
     public = articles_on(site, 2, "/news")
     private = articles_on(site, 2, "/members")
     site.page("/robots.txt", b"User-agent: *\nDisallow: /members/\n", content_type="text/plain")
-    site.page(
-        "/rss.xml",
-        rss(site, [(url, "x") for url in public + private]),
-        content_type="application/rss+xml",
-    )
+    site.feed(public + private)
     result = run(runner, archive_path, "--feed", site.url("/rss.xml"))
     assert result.exit_code == 0, result.stderr
     assert {row[0] for row in rows(archive_path, "select url from articles")} == set(public)
@@ -230,11 +216,7 @@ def test_no_host_ever_sees_more_than_two_requests_at_once(
     with network(2, latency=0.15) as (a, b):
         for site in (a, b):
             links = articles_on(site, 8)
-            site.page(
-                "/rss.xml",
-                rss(site, [(url, "x") for url in links]),
-                content_type="application/rss+xml",
-            )
+            site.feed(links)
         result = run(
             runner, archive_path, "--feed", a.url("/rss.xml"), "--feed", b.url("/rss.xml"),
             "--workers", "12", "--per-host-connections", "2",
@@ -251,9 +233,7 @@ def test_requests_to_one_host_are_spaced_by_the_host_delay(
 ) -> None:
     site = sites[0]
     links = articles_on(site, 4)
-    site.page(
-        "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-    )
+    site.feed(links)
     result = nv(
         runner, archive_path, "run", "--processes", "0", "--host-delay", "0.3",
         "--feed", site.url("/rss.xml"),
@@ -269,10 +249,8 @@ def test_a_dead_site_does_not_hold_the_others_back(runner: CliRunner, archive_pa
     with network(2) as (slow, fast):
         slow.latency = 2.5
         links = articles_on(fast, 3)
-        fast.page(
-            "/rss.xml", rss(fast, [(url, "x") for url in links]), content_type="application/rss+xml"
-        )
-        slow.page("/rss.xml", rss(slow, []), content_type="application/rss+xml")
+        fast.feed(links)
+        slow.feed([])
         began = time.monotonic()
         result = nv(
             runner, archive_path, "--timeout", "1", "run", "--processes", "0", "--host-delay", "0",
@@ -298,7 +276,7 @@ def test_retries_then_success(sites: list[Site], runner: CliRunner, archive_path
         return Response(b"busy", status=503) if len(calls) == 1 else page  # type: ignore[return-value]
 
     site.routes["/news/0.html"] = flaky
-    site.page("/rss.xml", rss(site, [(url, "x")]), content_type="application/rss+xml")
+    site.feed([url])
     result = run(runner, archive_path, "--feed", site.url("/rss.xml"))
     assert result.exit_code == 0, result.stderr
     assert len(calls) == 2
@@ -311,11 +289,7 @@ def test_failures_are_recorded_and_strict_says_so(
     site = sites[0]
     good = articles_on(site, 2)
     missing = site.url("/news/missing.html")
-    site.page(
-        "/rss.xml",
-        rss(site, [(url, "x") for url in [*good, missing]]),
-        content_type="application/rss+xml",
-    )
+    site.feed([*good, missing])
     nv(runner, archive_path, "feeds", "add", site.url("/rss.xml"))
     relaxed = run(runner, archive_path)
     assert relaxed.exit_code == 0
@@ -324,11 +298,7 @@ def test_failures_are_recorded_and_strict_says_so(
     ) == [(missing, 404, "http_status")]
     site.page("/news/late.html", ARTICLE_PAGES[0].read_bytes())
     site.routes["/news/late.html"] = Response(b"oops", status=500)
-    site.page(
-        "/rss.xml",
-        rss(site, [(url, "x") for url in [*good, missing, site.url("/news/late.html")]]),
-        content_type="application/rss+xml",
-    )
+    site.feed([*good, missing, site.url("/news/late.html")])
     strict = run(runner, archive_path, "--strict")
     assert strict.exit_code == 11
     assert site.hits["/news/missing.html"] == 1  # a 404 is not asked for again
@@ -366,7 +336,7 @@ def test_a_permanent_redirect_moves_the_feed(
     sites: list[Site], runner: CliRunner, archive_path: Path
 ) -> None:
     site = sites[0]
-    site.page("/new.xml", rss(site, []), content_type="application/rss+xml")
+    site.feed([], "/new.xml")
     site.routes["/old.xml"] = Response(b"", status=301, headers={"Location": site.url("/new.xml")})
     nv(runner, archive_path, "feeds", "add", "--no-check", site.url("/old.xml"))
     assert run(runner, archive_path).exit_code == 0
@@ -394,9 +364,7 @@ def test_config_file_feeds_and_settings(
 ) -> None:
     site = sites[0]
     links = articles_on(site, 2)
-    site.page(
-        "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-    )
+    site.feed(links)
     config = tmp_path / "newsvault.toml"
     config.write_text(
         f'[archive]\ndb = "{archive_path}"\n\n[fetch]\nallow_private = ["127.0.0.0/8"]\n\n'
@@ -428,11 +396,7 @@ def test_kill_9_mid_run_then_the_next_run_completes_the_set(tmp_path: Path) -> N
         for site in sites:
             links = articles_on(site, 30)
             expected.update(links)
-            site.page(
-                "/rss.xml",
-                rss(site, [(url, "x") for url in links]),
-                content_type="application/rss+xml",
-            )
+            site.feed(links)
             feeds += ["--feed", site.url("/rss.xml")]
         command = [
             sys.executable, "-m", "newsvault", "--db", str(archive), *BASE, "--quiet",
@@ -472,9 +436,7 @@ def test_bad_feeds_fail_one_by_one_and_the_run_goes_on(
 ) -> None:
     site = sites[0]
     links = articles_on(site, 2)
-    site.page(
-        "/good.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-    )
+    site.feed(links, "/good.xml")
     laughs = (
         '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;">'
         '<!ENTITY c "&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;</title>'
@@ -511,11 +473,7 @@ def test_an_analyst_reading_during_a_run_is_never_locked_out(
         feeds: list[str] = []
         for site in sites:
             links = articles_on(site, 15)
-            site.page(
-                "/rss.xml",
-                rss(site, [(url, "x") for url in links]),
-                content_type="application/rss+xml",
-            )
+            site.feed(links)
             feeds += ["--feed", site.url("/rss.xml")]
         nv(runner, archive_path, "db", "upgrade")
         stop = threading.Event()
@@ -549,7 +507,7 @@ def test_json_logs_and_a_quiet_run(
     sites: list[Site], runner: CliRunner, archive_path: Path
 ) -> None:
     site = sites[0]
-    site.page("/rss.xml", rss(site, []), content_type="application/rss+xml")
+    site.feed([])
     feed = site.url("/rss.xml")
     logged = runner.invoke(
         cli, ["--db", str(archive_path), *BASE, "--log-format", "json", "run", "--feed", feed]
@@ -566,9 +524,7 @@ def test_extraction_in_worker_processes_gives_the_same_archive(
 ) -> None:
     with network(1) as (site,):
         links = articles_on(site, 6)
-        site.page(
-            "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-        )
+        site.feed(links)
         feed = site.url("/rss.xml")
         archives = {}
         for processes in ("0", "2"):
@@ -585,9 +541,7 @@ def test_extraction_in_worker_processes_gives_the_same_archive(
 def test_a_terminal_sees_a_progress_line(sites: list[Site], tmp_path: Path) -> None:
     site = sites[0]
     links = articles_on(site, 3)
-    site.page(
-        "/rss.xml", rss(site, [(url, "x") for url in links]), content_type="application/rss+xml"
-    )
+    site.feed(links)
     leader, follower = pty.openpty()
     command = [
         sys.executable, "-m", "newsvault", "--db", str(tmp_path / "a.db"), *BASE,
