@@ -563,3 +563,25 @@ def test_a_terminal_sees_a_progress_line(sites: list[Site], tmp_path: Path) -> N
     text = seen.decode()
     assert "\rfeeds 1  articles 3/3  new 3  failed 0" in text
     assert "run 1: feeds polled 1" in text
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_run_cleanly(tmp_path: Path) -> None:
+    archive = tmp_path / "archive.db"
+    with network(1, latency=0.1) as (site,):
+        feed = site.feed(articles_on(site, 40))
+        command = [
+            sys.executable, "-m", "newsvault", "--db", str(archive), *BASE,
+            "run", "--host-delay", "0", "--processes", "0", "--feed", feed,
+        ]  # fmt: skip
+        proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+        _wait_for_articles(archive, 3)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    (status, new) = rows(archive, "select status, articles_new from runs")[0]
+    kept = rows(archive, "select count(*) from articles")[0][0]
+    assert status == "interrupted"
+    assert 3 <= new == kept < 40
+    assert rows(archive, "pragma integrity_check") == [("ok",)]

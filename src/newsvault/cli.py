@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -627,6 +628,7 @@ def run(
     settings = dataclasses.replace(settings, run=dataclasses.replace(settings.run, **given))
     engine = _open(settings)
     sessions = db.session_factory(engine, write=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # cron and systemd stop jobs with SIGTERM
     try:
         with run_lock(lock_path(settings.db_url)):
             stats = _run_locked(settings, sessions, feed_urls)
@@ -637,6 +639,10 @@ def run(
         sys.exit(EXIT_INTERRUPTED)
     failed = stats.feeds_failed + stats.articles_failed
     sys.exit(EXIT_FAILURES_STRICT if strict and failed else 0)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _run_locked(

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -462,8 +463,16 @@ class Run:
         return Polled(response, parsed)
 
     def _extract(self, page: Page) -> Article:
-        if self.pool is None:
+        pool = self.pool
+        if pool is None:
             article = extract(page.html, url=page.final_url)
         else:
-            article = self.pool.submit(extract, page.html, page.final_url).result()
+            try:
+                article = pool.submit(extract, page.html, page.final_url).result()
+            except BrokenProcessPool:
+                # A worker died (out of memory, killed): go on in this thread, not fail the rest.
+                log.warning("an extraction process died; extracting in the fetching threads")
+                self.pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+                article = extract(page.html, url=page.final_url)
         return replace(article, url=page.url)
