@@ -3,9 +3,11 @@
     python bench/extraction.py DATASET_DIR [DATASET_DIR ...] [--list]
 
 Each DATASET_DIR holds `pages/<id>.html.gz` and `truth.jsonl` (see the datasets README). The
-measures are the ones that README defines; every extractor runs in its own subprocess (so its
-peak RSS is its own), on the same decoded pages, one after the other (so they do not compete
-for the CPU). Pages are read from the dataset folders and never copied anywhere.
+measures are the ones that README defines. Every extractor runs in its own subprocess (so its
+peak RSS, ru_maxrss, is its own) on the same decoded pages; the parent asks them for one page
+at a time, in turn, so they never compete for the CPU and a change in the machine's load
+touches them alike. Timing covers the extraction call only, after one warm-up call. Pages
+are read from the dataset folders and never copied anywhere.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ def _newsvault() -> Extractor:
             a = extract(html, url)
         except NotAnArticle as exc:
             return Output(status=f"not-article: {exc}")
-        names = "; ".join(a.authors) if a.authors else a.byline
+        # The credit line: the people, else the organisation credited when no person is.
+        names = "; ".join(a.authors) if a.authors else getattr(a, "organisation", None)
         return Output(a.text, a.title, names, a.published_at)
 
     return run
@@ -129,7 +132,7 @@ def _readability() -> Extractor:
         text = "\n\n".join(
             t.strip() for t in lxml.html.fragment_fromstring(summary).itertext() if t.strip()
         )
-        return Output(text, doc.title())
+        return Output(text, doc.short_title())  # its title without the site's name
 
     return run
 
@@ -143,26 +146,38 @@ def make_extractor(name: str) -> Extractor:
 
 
 def worker(name: str, folders: Sequence[Path]) -> None:
-    """Run one extractor over every page; print one JSON object with the results."""
+    """Serve one extractor: load the pages, then answer requests read from stdin, one JSON
+    line each: {"warm": true}, {"dataset": d, "index": i} (extract page i, timed), and
+    {"peak": true} (report peak RSS and stop)."""
     import logging
+    import os
     import warnings
 
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    sys.stdout = sys.stderr  # whatever a library prints must not mix with the replies
     extractor = make_extractor(name)
     datasets = {folder.name: load_pages(folder) for folder in folders}
-    first = next(page for pages in datasets.values() for page in pages)
-    _call(extractor, first[2], first[1])  # warm-up: imports, caches, lazy compiles
-    results: dict[str, list[dict[str, Any]]] = {}
-    for dataset, pages in datasets.items():
-        results[dataset] = []
-        for page_id, url, html in pages:
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request.get("peak"):
+            peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            replies.write(json.dumps({"peak_mib": peak_kib / KIB_PER_MIB}) + "\n")
+            break
+        if request.get("warm"):
+            first = next(iter(datasets.values()))[0]
+            _call(extractor, first[2], first[1])
+            reply: dict[str, Any] = {}
+        else:
+            page_id, url, html = datasets[request["dataset"]][request["index"]]
             start = time.perf_counter()
             out = _call(extractor, html, url)
             ms = (time.perf_counter() - start) * 1000
-            results[dataset].append({"id": page_id, "ms": ms, **out.__dict__})
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    json.dump({"peak_mib": peak_kib / KIB_PER_MIB, "results": results}, sys.stdout)
+            reply = {"id": page_id, "ms": ms, **out.__dict__}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    replies.close()
 
 
 def _call(extractor: Extractor, html: str, url: str | None) -> Output:
@@ -342,13 +357,50 @@ def print_problems(runs: dict[str, dict[str, Any]], *, every_page: bool) -> None
                     print(f"{name} {dataset}/{o['id']}: {o['status']}")
 
 
-def run_worker(name: str, folders: Sequence[Path]) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", name, *map(str, folders)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise SystemExit(f"{name} worker failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+class Worker:
+    """One extractor in its own process, asked for one page at a time."""
+
+    def __init__(self, name: str, folders: Sequence[Path]) -> None:
+        command = [sys.executable, __file__, "--worker", name, *map(str, folders)]
+        self.name = name
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"the {self.name} worker stopped (exit {self.process.wait()})")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def finish(self) -> float:
+        peak = float(self.ask({"peak": True})["peak_mib"])
+        self.process.wait()
+        return peak
+
+
+def run_all(names: Sequence[str], folders: Sequence[Path]) -> dict[str, dict[str, Any]]:
+    """Every extractor on every page, interleaved page by page (A, B, C, D on page 1, then
+    page 2...), so a machine that gets busier or quieter during the run affects them alike.
+    Only one extractor works at any moment."""
+    workers = [Worker(name, folders) for name in names]
+    for w in workers:
+        w.ask({"warm": True})
+    runs: dict[str, dict[str, Any]] = {w.name: {"results": {}} for w in workers}
+    for folder in folders:
+        for w in workers:
+            runs[w.name]["results"][folder.name] = []
+        for index in range(len(load_truth(folder))):
+            for w in workers:
+                reply = w.ask({"dataset": folder.name, "index": index})
+                runs[w.name]["results"][folder.name].append(reply)
+    for w in workers:
+        runs[w.name]["peak_mib"] = w.finish()
+    return runs
 
 
 def per_page(runs: dict[str, dict[str, Any]], folders: Sequence[Path]) -> None:
@@ -373,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         worker(args.worker, args.datasets)
         return
     names_ = args.only or list(EXTRACTORS)
-    runs = {name: run_worker(name, args.datasets) for name in names_}
+    runs = run_all(names_, args.datasets)
     rows = [
         score(name, folder.name, load_truth(folder), run["results"][folder.name], run["peak_mib"])
         for folder in args.datasets

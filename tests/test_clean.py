@@ -197,3 +197,12 @@ def test_a_widget_with_a_cms_class_does_not_win_over_the_article() -> None:
         f"<div>{''.join(f'<p>{PROSE}</p>' for _ in range(4))}</div>"
     )
     assert clean.clean(root) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "share"),
+    [("Whatsapp Facebook Pint Baixar", True), ("Share Tweet Email", True),
+     ("Share", False), ("Facebook shares fell 5% on Tuesday", False)],
+)  # fmt: skip
+def test_share_line(line: str, share: bool) -> None:
+    assert clean.is_share_line(line) is share

@@ -217,3 +217,17 @@ def test_visible_date_line_then_url_date() -> None:
 def test_organisation_kept_apart_when_no_person_is_credited() -> None:
     m = read('<meta name="author" content="The Associated Press">', url=None)
     assert (m.authors, m.byline, m.organisation) == ((), None, "Associated Press")
+
+
+def test_job_title_inside_the_byline_is_not_part_of_the_name() -> None:
+    role = '<span class="author-title">Games Editor</span>'
+    body = f'<div class="author"><a>Ben Silverman</a> {role}</div>'
+    assert read(body=body).authors == ("Ben Silverman",)
+
+
+def test_marked_authors_of_other_stories_are_not_the_authors() -> None:
+    body = (
+        '<p class="byline">By <a rel="author">Ann Lee</a></p><p>' + "Story text. " * 30 + "</p>"
+        '<aside><a rel="author">Teaser Writer</a></aside>'
+    )
+    assert read(body=body).authors == ("Ann Lee",)

@@ -29,6 +29,9 @@ FIELD_SEARCH_BLOCKS = 5
 MAX_BYLINE_LINE_CHARS = 100
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Characters XML forbids: lxml keeps them in parsed text, then refuses them (ValueError) when
+# a stage sets that text on an element, so a stray \x01 would break extraction of a page.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +61,10 @@ def extract_with_blocks(html: str | bytes, url: str | None = None) -> Extraction
     """Like `extract`, and also return the body blocks (for callers that render them)."""
     tree = parse(html)
     meta = metadata.read(tree, url)
-    leads = metadata.standfirst_texts(tree)
-    blocks = drop_field_blocks(content.extract_blocks(tree, url), meta, leads)
+    blocks = content.extract_blocks(tree, url)
+    # Looking for marked standfirsts costs a scan of the page: only when one may be there.
+    leads = metadata.standfirst_texts(tree) if _repeats_description(blocks, meta) else ()
+    blocks = drop_field_blocks(blocks, meta, leads)
     if not blocks:
         raise NotAnArticle("body is empty once title, byline and standfirst are taken out")
     return Extraction(_article(meta, blocks, url), blocks)
@@ -72,6 +77,7 @@ def parse(html: str | bytes) -> HtmlElement:
         raise ExtractError("the page is empty")
     if len(_CONTROL.findall(text)) > MAX_CONTROL_SHARE * len(text):
         raise ExtractError("the page is binary data, not HTML")
+    text = _NOT_XML.sub("", text)
     # lxml refuses a str that declares an encoding, so it gets UTF-8 bytes and says so; a
     # parser per call keeps concurrent extractions apart.
     parser = lxml.html.HTMLParser(encoding="utf-8")
@@ -99,6 +105,11 @@ def drop_field_blocks(
     fields = {_key(v) for v in (meta.title, meta.byline, deck if marked else None) if v}
     head = [b for b in blocks[:FIELD_SEARCH_BLOCKS] if not _is_field(b, fields, deck, meta)]
     return (*head, *blocks[FIELD_SEARCH_BLOCKS:])
+
+
+def _repeats_description(blocks: tuple[Block, ...], meta: Metadata) -> bool:
+    deck = _key(meta.description) if meta.description else None
+    return deck is not None and any(_key(b.text) == deck for b in blocks[:FIELD_SEARCH_BLOCKS])
 
 
 def _is_field(block: Block, fields: set[str], deck: str | None, meta: Metadata) -> bool:

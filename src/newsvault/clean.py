@@ -281,8 +281,9 @@ CONTAINER_OUTWEIGHED = 2.0
 # outer one's text; what the outer one adds is then a paywall offer, a share bar or a footer.
 INNER_CONTAINER_SHARE = 0.5
 
-# Distinct class/id strings remembered across pages; a page has a few hundred.
-TOKEN_CACHE_SIZE = 65536
+# Distinct class/id strings remembered; a page has a few hundred, and pages of one site share
+# them. More would only hold memory (the benchmark's 264 pages have about 27,000).
+TOKEN_CACHE_SIZE = 4096
 
 # Attributes whose values name what an element is: class and id, and the component names of
 # React/Next/Arc CMSs (data-component="byline-block", data-testid="share-button").
@@ -292,6 +293,9 @@ TOKEN_ATTRIBUTES = ("class", "id", "data-component", "data-testid", "data-qa")
 # link "email" inside "write to us by email" is part of a sentence.
 CRUFT_TAGS = frozenset(words("p div li section td h1 h2 h3 h4 h5 h6"))
 MAX_CRUFT_CHARS = 60  # the longest CRUFT_LINES entry is 45; anything longer is prose
+_SHORT_CRUFT_CANDIDATES = " | ".join(
+    f"//{tag}[string-length(normalize-space(.)) <= {MAX_CRUFT_CHARS}]" for tag in sorted(CRUFT_TAGS)
+)
 
 # A short line that opens with one of these and is mostly a link points to another article
 # ("Read more: <a>…</a>", "Lesen Sie auch: <a>…</a>").
@@ -324,6 +328,19 @@ PROMO_LINE = re.compile(
 )
 MAX_TRAILER_CHARS = 250  # a trailer is one line; a longer block is prose that happens to open so
 MIN_TRAILER_LINK_DENSITY = 0.5  # "Read more: <a>headline</a>" is mostly link
+
+# Words of a share bar once its icons are gone: networks and share verbs, in the languages we
+# meet ("Pint" is Pinterest cut short, "Baixar" Portuguese for "download").
+SHARE_WORDS = frozenset(
+    words(
+        "whatsapp facebook fb twitter x tweet pinterest pint pin linkedin telegram reddit tumblr"
+        " messenger vk ok viber line weibo wechat threads bluesky flipboard pocket mastodon"
+        " email e mail print share copy link url download save gift comment comments"
+        " teilen drucken partager imprimer compartir imprimir compartilhar baixar condividi"
+        " stampa поделиться отправить"
+    )
+)
+MAX_SHARE_LINE_WORDS = 12
 
 # Words of a date line ("Updated at 1:23 p.m.", "segunda-feira, 22 de janeiro de 2018 às 0:13",
 # "Published: 14:32 BST, 21 July 2025"): a short block made only of these, numbers and
@@ -406,6 +423,13 @@ def _cruft_key(text: str) -> str:
     return " ".join(_NON_WORD.split(text.casefold())).strip()
 
 
+def is_share_line(text: str) -> bool:
+    """True for a line made only of network names and share words: a share bar as text
+    ("Whatsapp Facebook Pint Baixar", "Share Tweet Email")."""
+    found = _cruft_key(text).split()
+    return 2 <= len(found) <= MAX_SHARE_LINE_WORDS and all(w in SHARE_WORDS for w in found)
+
+
 def is_date_line(text: str) -> bool:
     """True for a short block that is only a date or a time stamp."""
     found = re.findall(r"[^\W\d_]+(?:[-.][^\W\d_]+)*", text.casefold())
@@ -434,6 +458,21 @@ def tokens(el: HtmlElement) -> tuple[str, ...]:
     attrib = el.attrib
     raw = " ".join(attrib[a] for a in TOKEN_ATTRIBUTES if a in attrib)
     return _split_tokens(raw) if raw else ()
+
+
+#: An element and its tokens, for every element of a tree that has any.
+TokenIndex = list[tuple[HtmlElement, tuple[str, ...]]]
+
+
+def token_index(root: HtmlElement) -> TokenIndex:
+    """Read the tokens of a tree once, for several scans of it (byline, date line)."""
+    return [(el, found) for el in _elements(root) if (found := tokens(el))]
+
+
+def marked_elements(index: TokenIndex, pattern: re.Pattern[str]) -> list[HtmlElement]:
+    """Elements of a token index, in document order, with a token containing a match of
+    `pattern`."""
+    return [el for el, found in index if _any_match(found, pattern)]
 
 
 def has_token(el: HtmlElement, pattern: re.Pattern[str]) -> bool:
@@ -467,7 +506,12 @@ def is_boilerplate(el: HtmlElement) -> bool:
         return True
     # A heading's own class says how it looks ("header-anchor-post"), not what it is; headings
     # of boilerplate blocks go with their block or by their label.
-    return el.tag not in _HEADING_TAGS and any(_is_boilerplate_token(t) for t in tokens(el))
+    return el.tag not in _HEADING_TAGS and _has_boilerplate_token(tokens(el))
+
+
+@functools.lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _has_boilerplate_token(found: tuple[str, ...]) -> bool:
+    return any(_is_boilerplate_token(t) for t in found)
 
 
 def _is_boilerplate_token(token: str, pattern: re.Pattern[str] = _TOKEN_RE) -> bool:
@@ -481,7 +525,12 @@ def _is_layout_match(el: HtmlElement) -> bool:
     that CMS frameworks also give to the wrappers around an article."""
     if el.tag in BOILERPLATE_TAGS or el.get("role") or el.tag == "figure" or _is_hidden(el):
         return False
-    return not any(_is_boilerplate_token(t, _CONTENT_TOKEN_RE) for t in tokens(el))
+    return not _has_content_token(tokens(el))
+
+
+@functools.lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _has_content_token(found: tuple[str, ...]) -> bool:
+    return any(_is_boilerplate_token(t, _CONTENT_TOKEN_RE) for t in found)
 
 
 def _is_hidden(el: HtmlElement) -> bool:
@@ -610,10 +659,12 @@ def _holds_body(el: HtmlElement, main: HtmlElement | None, body_size: int) -> bo
 
 
 def _removals(root: HtmlElement) -> Iterator[HtmlElement]:
+    # Short elements are found by one XPath query (in C) rather than measured one by one.
+    short = set(root.xpath(_SHORT_CRUFT_CANDIDATES))
     for el in _elements(root):
         if el.tag in _ROOT_TAGS:
             continue
-        if is_boilerplate(el) or (el.tag in CRUFT_TAGS and _is_cruft_element(el)):
+        if is_boilerplate(el) or (el in short and _is_cruft_element(el)):
             yield el
 
 

@@ -316,7 +316,7 @@ def _is_noise(w: _Walked) -> bool:
         return w.link_density >= MAX_LINK_DENSITY
     if clean.is_cruft(text) or clean.is_link_trailer(text, w.link_density):
         return True
-    if clean.is_date_line(text):
+    if clean.is_date_line(text) or clean.is_share_line(text):
         return True
     return w.block.kind != "pre" and w.link_density >= MAX_LINK_DENSITY
 

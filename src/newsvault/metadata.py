@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import unicodedata
@@ -13,7 +14,15 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from newsvault.clean import has_token, normalize_space, tokens, words
+from newsvault.clean import (
+    TokenIndex,
+    has_token,
+    marked_elements,
+    normalize_space,
+    token_index,
+    tokens,
+    words,
+)
 from newsvault.records import Metadata
 
 # ---------------------------------------------------------------------------------------------
@@ -61,6 +70,9 @@ STANDFIRST_EXACT = frozenset(words("summary lead lede intro excerpt"))
 # The same, and the names of the lead paragraph in other languages' CMSs (French "chapô"),
 # matched as parts of a token: used only to recognise the description repeated in the body.
 LEAD_TOKENS = (*STANDFIRST_TOKENS, *words("summary lead lede intro excerpt leadtext chapo chapeau"))
+
+# Class/id tokens of a job title inside a byline ("author-title", "byline__role").
+ROLE_TOKENS = words("title job-title jobtitle role position")
 
 # Elements that hold one author's name each.
 AUTHOR_XPATH = '//*[@itemprop="author"] | //a[@rel="author"]'
@@ -176,9 +188,11 @@ def _parts_run(vocabulary: Iterable[str]) -> re.Pattern[str]:
 
 
 _BYLINE_RE = _parts_run(BYLINE_TOKENS)
+_ROLE_RE = _parts_run(ROLE_TOKENS)
 _DATE_CLASS_RE = _parts_run(DATE_CLASS_TOKENS)
 _STANDFIRST_RE = _parts_run(STANDFIRST_TOKENS)
 _LEAD_RE = _parts_run(LEAD_TOKENS)
+_STANDFIRST_ANY_RE = _parts_run((*STANDFIRST_TOKENS, *STANDFIRST_EXACT))
 
 
 #: A value and where it came from: "json-ld", "opengraph", "meta", "page" or "url".
@@ -190,20 +204,21 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
     meta = _meta_tags(tree)
     ld, ld_site = _linked_data(tree)
     site = _site_name(meta, ld, ld_site)
-    authors = _authors(meta, ld, tree, site[0] if site else None)
+    index = token_index(tree)  # the class/id tokens of the page, read once for every scan
+    authors = _authors(meta, ld, tree, index, site[0] if site else None)
     language = _language(meta, ld, tree)
     found: dict[str, Found] = {
         "title": _title(meta, ld, tree, site[0] if site else None, url),
         "authors": authors[1],
-        "description": _description(meta, ld, tree),
-        "published_at": _published(meta, ld, tree, url),
+        "description": _description(meta, ld, index),
+        "published_at": _published(meta, ld, tree, index, url),
         "modified_at": _modified(meta, ld, tree),
         "language": language,
         "site_name": site,
         "canonical_url": _canonical(tree, meta, url),
         "image_url": _image(meta, ld, tree, url),
         "section": _section(meta, ld),
-        "organisation": None if authors[0] else _organisation(meta, ld, tree, site),
+        "organisation": None if authors[0] else _organisation(meta, ld, tree, index, site),
     }
     tags = _tags(tree, ld)
     names = authors[0]
@@ -499,7 +514,11 @@ def _site_name(meta: dict[str, str], ld: dict[str, Any], ld_site: str | None) ->
 
 
 def _authors(
-    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: str | None
+    meta: dict[str, str],
+    ld: dict[str, Any],
+    tree: HtmlElement,
+    index: TokenIndex,
+    site: str | None,
 ) -> tuple[tuple[str, ...], Found]:
     """People who wrote the article, and where they were found; organisations and agencies
     are left out."""
@@ -512,7 +531,7 @@ def _authors(
         names = _dedupe(n for raw in raws for n in split_names(raw, organisations))
         if names:
             return names, ("; ".join(names), source)
-    for raw in _byline_texts(tree):
+    for raw in _byline_texts(index):
         names = _dedupe(split_names(raw, organisations))
         if names:
             return names, ("; ".join(names), "page")
@@ -520,7 +539,7 @@ def _authors(
 
 
 def _organisation(
-    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: Found
+    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, index: TokenIndex, site: Found
 ) -> Found:
     """The organisation credited when no person is: a JSON-LD author of an organisation type,
     else a wire agency named in the byline or the author <meta>."""
@@ -530,7 +549,7 @@ def _organisation(
             if isinstance(name, str) and name.strip():
                 return normalize_space(name), "json-ld"
     candidates = [(raw, "meta") for raw in _meta_authors(meta)]
-    candidates += [(raw, "page") for raw in (*_marked_authors(tree), *_byline_texts(tree))]
+    candidates += [(raw, "page") for raw in (*_marked_authors(tree), *_byline_texts(index))]
     for raw, source in candidates:
         agency = AGENCY_NAMES.search(raw)
         if agency and agency.group(0).casefold() not in NEWSROOM_LABELS:
@@ -585,13 +604,25 @@ def _byline_line(el: HtmlElement) -> HtmlElement:
     return line
 
 
-def _byline_texts(tree: HtmlElement) -> Iterator[str]:
+def _byline_texts(index: TokenIndex) -> Iterator[str]:
     """Short texts of elements classed as a byline, in page order."""
-    for el in tree.iter():
-        if isinstance(el.tag, str) and has_token(el, _BYLINE_RE):
-            text = _element_text(el)
-            if 0 < len(text) <= MAX_BYLINE_CHARS:
-                yield text
+    for el in marked_elements(index, _BYLINE_RE):
+        text = _element_text(_without_roles(el))
+        if 0 < len(text) <= MAX_BYLINE_CHARS:
+            yield text
+
+
+def _without_roles(el: HtmlElement) -> HtmlElement:
+    """The byline element less its parts marked as a job title ("Games Editor")."""
+    roles = [d for d in el.iterdescendants() if isinstance(d.tag, str) and has_token(d, _ROLE_RE)]
+    if not roles:
+        return el
+    bare = copy.deepcopy(el)
+    for d in [
+        d for d in bare.iterdescendants() if isinstance(d.tag, str) and has_token(d, _ROLE_RE)
+    ]:
+        d.drop_tree()
+    return bare
 
 
 def _is_standfirst(token: str) -> bool:
@@ -649,9 +680,9 @@ def _dedupe(names: Iterable[str]) -> tuple[str, ...]:
 # --- description ---------------------------------------------------------------------------------
 
 
-def _description(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> Found:
+def _description(meta: dict[str, str], ld: dict[str, Any], index: TokenIndex) -> Found:
     return _first_found(meta, DESCRIPTION_META) or _pick(
-        (_ld_text(ld, "description"), "json-ld"), (standfirst(tree), "page")
+        (_ld_text(ld, "description"), "json-ld"), (standfirst(index), "page")
     )
 
 
@@ -659,12 +690,10 @@ def standfirst_texts(tree: HtmlElement) -> list[str]:
     """Texts of every element marked as a standfirst or lead, by the vocabulary of LEAD_TOKENS
     as parts ("b-news-full__lead", "chapo", "leadtext"), and of paragraphs set all in bold.
     Broad on purpose: a caller trusts them only where they repeat the description."""
-    found = []
-    for el in tree.iter():
-        if isinstance(el.tag, str) and (_is_bold_paragraph(el) or has_token(el, _LEAD_RE)):
-            text = normalize_space(el.text_content())
-            found += [text] if text else []
-    return found
+    bold = [p for p in tree.xpath("//p[count(*) = 1][b or strong]") if _is_bold_paragraph(p)]
+    marked = marked_elements(token_index(tree), _LEAD_RE)
+    texts = (normalize_space(el.text_content()) for el in (*bold, *marked))
+    return [text for text in texts if text]
 
 
 def _is_bold_paragraph(el: HtmlElement) -> bool:
@@ -674,10 +703,10 @@ def _is_bold_paragraph(el: HtmlElement) -> bool:
     return not (el.text or "").strip() and not (el[0].tail or "").strip()
 
 
-def standfirst(tree: HtmlElement) -> str | None:
+def standfirst(index: TokenIndex) -> str | None:
     """The standfirst under the headline, marked by its class (dek, standfirst, subtitle...)."""
-    for el in tree.iter():
-        if isinstance(el.tag, str) and any(_is_standfirst(t) for t in tokens(el)):
+    for el in marked_elements(index, _STANDFIRST_ANY_RE):
+        if any(_is_standfirst(t) for t in tokens(el)):
             text = normalize_space(el.text_content())
             if text:
                 return text
@@ -688,18 +717,22 @@ def standfirst(tree: HtmlElement) -> str | None:
 
 
 def _published(
-    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, url: str | None
+    meta: dict[str, str],
+    ld: dict[str, Any],
+    tree: HtmlElement,
+    index: TokenIndex,
+    url: str | None,
 ) -> Found:
     """JSON-LD datePublished, the article:published_time family, a marked or <time> date,
     a visible date line, a date in the URL; the first that reads as a date."""
     meta_date = _first_found(meta, PUBLISHED_META)
-    return _date(
+    found = _date(
         (_ld_text(ld, "datePublished"), "json-ld"),
         meta_date or (None, "meta"),
         (_time_element(tree, published=True), "page"),
-        (_visible_date(tree), "page"),
-        (url_date(url), "url"),
     )
+    # Reading date lines is the costly part: only when the markup said nothing.
+    return found or _date((_visible_date(index), "page"), (url_date(url), "url"))
 
 
 def _modified(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> Found:
@@ -779,17 +812,16 @@ def url_date(url: str | None) -> str | None:
     return _make_date(year, month, day)
 
 
-def _visible_date(tree: HtmlElement) -> str | None:
+def _visible_date(index: TokenIndex) -> str | None:
     """A short line classed as a date or time stamp ("post-date", "newsDate") that reads as one.
     The first counts: the article's own date line comes before teasers' dates."""
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("script", "style", "meta"):
+    for el in marked_elements(index, _DATE_CLASS_RE):
+        if el.tag in ("script", "style", "meta"):
             continue
-        if has_token(el, _DATE_CLASS_RE):
-            text = normalize_space(el.text_content())
-            day = date_in_text(text) if 0 < len(text) <= MAX_DATE_LINE_CHARS else None
-            if day:
-                return day
+        text = normalize_space(el.text_content())
+        day = date_in_text(text) if 0 < len(text) <= MAX_DATE_LINE_CHARS else None
+        if day:
+            return day
     return None
 
 
