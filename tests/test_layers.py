@@ -30,6 +30,7 @@ LAYERS = {
     "models": 2,
     "db": 3,
     "archive": 3,
+    "query": 3,
     "pipeline": 4,
     "cli": 5,
     "__main__": 5,

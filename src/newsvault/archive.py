@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -120,7 +121,7 @@ def save_article(
     """
     now = page.fetched_at
     values = _article_values(article)
-    values["original_url"] = _original_url(page, article)
+    values["original_url"] = _original_url(page.final_url, article)
     row = _existing(session, page, article)
     if row is None:
         row = _insert(session, page, article, values, extractor_version)
@@ -199,10 +200,10 @@ def _same_site(a: str, b: str) -> bool:
     ).removeprefix("www.")
 
 
-def _original_url(page: Page, article: Article) -> str | None:
+def _original_url(final_url: str, article: Article) -> str | None:
     """A canonical URL on another site names the original of syndicated copy."""
     canonical = article.canonical_url
-    if canonical and not _same_site(canonical, page.final_url):
+    if canonical and not _same_site(canonical, final_url):
         return canonical
     return None
 
@@ -369,6 +370,187 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# --- revisits, revisions and re-extraction -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RevisitPolicy:
+    """When archived articles are fetched again (RunSettings.revisit_after / revisit_max_age).
+
+    after: seconds after first sight of each revisit, growing; max_age: seconds after first
+    sight beyond which an article is left alone (0: no revisits).
+    """
+
+    after: Sequence[float]
+    max_age: float
+
+    def next_check(self, first_seen_at: datetime, checks: int, now: datetime) -> datetime | None:
+        """The time of the next revisit of an article revisited `checks` times, or None.
+
+        It is first_seen_at plus the schedule's next interval; an interval already past (a
+        run that came late, cron stopped for a day) is skipped rather than caught up in a
+        burst, and nothing is scheduled beyond the max age.
+        """
+        if self.max_age <= 0:
+            return None
+        limit = first_seen_at + timedelta(seconds=self.max_age)
+        for seconds in self.after[checks:]:
+            due = first_seen_at + timedelta(seconds=seconds)
+            if due > limit:
+                return None
+            if due > now:
+                return due
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """An archived article due to be fetched again, and its text's hash at that moment."""
+
+    article_id: int
+    url: str
+    content_hash: str
+
+
+def schedule_first_check(
+    session: Session, article_id: int, policy: RevisitPolicy, now: datetime
+) -> None:
+    """Set the first revisit of an article just archived (first_seen_at + first interval)."""
+    row = session.get_one(ArticleRow, article_id)
+    row.next_check_at = policy.next_check(row.first_seen_at, row.checks, now)
+    session.flush()
+
+
+def record_check(
+    session: Session, article_id: int, policy: RevisitPolicy, now: datetime, *, last: bool = False
+) -> ArticleRow:
+    """Count a revisit (whatever came of it) and schedule the next one; `last` ends the
+    schedule (the page is gone for good). Returns the row, which shows the latest text."""
+    row = session.get_one(ArticleRow, article_id)
+    row.checks += 1
+    row.next_check_at = None if last else policy.next_check(row.first_seen_at, row.checks, now)
+    session.flush()
+    return row
+
+
+def due_revisits(session: Session, policy: RevisitPolicy, now: datetime) -> list[Due]:
+    """Articles whose next revisit has come, oldest appointment first.
+
+    Two kinds of housekeeping come first, so the answer is right whoever stored the rows:
+    articles past the max age stop being revisited, and young articles that have no
+    schedule yet (archived by `fetch`, or with revisits turned off) get one.
+    """
+    if policy.max_age <= 0:
+        return []
+    oldest = now - timedelta(seconds=policy.max_age)
+    for row in session.scalars(
+        select(ArticleRow).where(
+            ArticleRow.next_check_at.is_not(None), ArticleRow.first_seen_at < oldest
+        )
+    ):
+        row.next_check_at = None
+    unscheduled = select(ArticleRow).where(
+        ArticleRow.next_check_at.is_(None),
+        ArticleRow.checks == 0,
+        ArticleRow.first_seen_at >= oldest,
+    )
+    for row in session.scalars(unscheduled):
+        row.next_check_at = policy.next_check(row.first_seen_at, 0, now)
+    session.flush()
+    query = (
+        select(ArticleRow.id, ArticleRow.url, ArticleRow.content_hash)
+        .where(ArticleRow.next_check_at <= now)
+        .order_by(ArticleRow.next_check_at, ArticleRow.id)
+    )
+    return [Due(article_id, url, digest) for article_id, url, digest in session.execute(query)]
+
+
+def versions_of(session: Session, article_id: int) -> list[ArticleVersion]:
+    """Every stored revision of an article, oldest first."""
+    query = (
+        select(ArticleVersion)
+        .where(ArticleVersion.article_id == article_id)
+        .order_by(ArticleVersion.version)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """An archived article's raw page, decoded as when it was fetched: input for re-extraction."""
+
+    article_id: int
+    url: str
+    final_url: str
+    html: str | bytes  # bytes when the stored encoding is unknown here: the extractor detects
+
+
+def find_source(session: Session, host: str) -> Source | None:
+    """A source by host name (a leading www. may be left out)."""
+    hosts = {host.lower(), host.lower().removeprefix("www."), "www." + host.lower()}
+    return session.scalars(select(Source).where(Source.host.in_(hosts)).order_by(Source.id)).first()
+
+
+def reextraction_candidates(
+    session: Session,
+    *,
+    extractor_version: str,
+    everything: bool = False,
+    since: datetime | None = None,
+    source_id: int | None = None,
+) -> list[int]:
+    """Ids of the articles to extract again: those made by another extractor version (every
+    one with `everything`), first seen on or after `since`, of one source; with a raw page."""
+    query = select(ArticleRow.id).join(RawPage, RawPage.article_id == ArticleRow.id)
+    if not everything:
+        query = query.where(ArticleRow.extractor_version != extractor_version)
+    if since is not None:
+        query = query.where(ArticleRow.first_seen_at >= since)
+    if source_id is not None:
+        query = query.where(ArticleRow.source_id == source_id)
+    return list(session.scalars(query.order_by(ArticleRow.id)))
+
+
+def stored_page(session: Session, article_id: int) -> StoredPage | None:
+    """The raw page an article was last extracted from, or None when none was kept."""
+    row = session.get(ArticleRow, article_id)
+    raw = session.scalars(select(RawPage).where(RawPage.article_id == article_id)).one_or_none()
+    if row is None or raw is None:
+        return None
+    body = raw_body(raw)
+    try:
+        html: str | bytes = body.decode(raw.encoding, errors="replace")
+    except LookupError:
+        html = body
+    return StoredPage(article_id, row.url, raw.final_url, html)
+
+
+def apply_reextraction(
+    session: Session, article_id: int, article: Article, *, extractor_version: str, now: datetime
+) -> bool:
+    """Replace an article's extracted values with a new extraction of its stored page.
+
+    No revision is stored: the story did not change, only how it is read. The revisions
+    already stored keep the text (and extractor version) they were made with. Returns True
+    when a value changed (the extractor version aside).
+    """
+    row = session.get_one(ArticleRow, article_id)
+    values = _article_values(article)
+    values["original_url"] = _original_url(row.final_url, article)
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.extractor_version = extractor_version
+    if changed:
+        row.updated_at = now
+    session.flush()
+    if "authors" in changed:
+        _set_authors(session, row.id, row.authors, now)
+    if "simhash" in changed:
+        _index_simhash(session, row, now)
+    return bool(changed)
+
+
 # --- feeds ---------------------------------------------------------------------------------
 
 #: Failures that will not go away by asking again: a URL that failed so is not fetched again
@@ -472,6 +654,8 @@ RUN_COUNTERS = (
     "articles_new",
     "articles_failed",
     "skipped_robots",
+    "articles_revisited",
+    "articles_revised",
 )
 
 

@@ -6,22 +6,28 @@ Errors become one line on stderr, `Error: <what>: <why>`, and the exit code of t
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import dataclasses
+import difflib
+import io
 import json
 import logging
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
+from sqlalchemy.exc import SQLAlchemyError
 
-from newsvault import __version__, archive, db, feeds
-from newsvault.article import extract
+from newsvault import __version__, archive, db, feeds, query
+from newsvault.article import EXTRACTOR_VERSION, extract
 from newsvault.config import (
     DEFAULT_DB_PATH,
     DEFAULT_USER_AGENT,
@@ -34,13 +40,21 @@ from newsvault.config import (
     read_config,
 )
 from newsvault.encoding import binary_kind
-from newsvault.errors import InputError, NewsvaultError, NotFound
+from newsvault.errors import (
+    InputError,
+    NewsvaultError,
+    NotAnArticle,
+    NotFound,
+    OutputError,
+    StorageError,
+)
 from newsvault.fetch import Fetcher
 from newsvault.lock import lock_path, run_lock
-from newsvault.models import FeedRow
+from newsvault.models import ArticleRow, ArticleVersion, FeedRow
 from newsvault.pipeline import Archived, archive_urls, subscribe
 from newsvault.records import Article
 from newsvault.runner import FeedTarget, Run, RunStats
+from newsvault.urls import redact
 
 FORMATS = ("text", "markdown", "json")
 
@@ -266,7 +280,7 @@ def fetch(settings: Settings, urls: tuple[str, ...], print_format: str | None) -
             if isinstance(result, Archived):
                 _report_archived(result, print_format)
                 continue
-            click.echo(f"Error: {result.url}: {result.error.message}", err=True)
+            click.echo(f"Error: {redact(result.url)}: {result.error.message}", err=True)
             exit_code = exit_code or result.error.exit_code
     engine.dispose()
     sys.exit(exit_code)
@@ -274,7 +288,7 @@ def fetch(settings: Settings, urls: tuple[str, ...], print_format: str | None) -
 
 def _report_archived(result: Archived, print_format: str | None) -> None:
     title = result.article.title or "(untitled)"
-    _say(f"{result.outcome}: {result.url} (id {result.article_id}) {title}")
+    _say(f"{result.outcome}: {redact(result.url)} (id {result.article_id}) {title}")
     if print_format:
         click.echo(format_article(result.article, print_format))
 
@@ -336,6 +350,571 @@ def show(settings: Settings, key: str, fmt: str) -> None:
             fail(NotFound("no such article in the archive"), key)
         article = archive.to_article(row)
     click.echo(format_article(article, fmt))
+
+
+# --- search, export, stats: read-only commands for analysts ---------------------------------
+
+
+class DateParam(click.ParamType[datetime]):
+    """YYYY-MM-DD or an ISO-8601 time (UTC unless it says otherwise) as an aware datetime.
+
+    With `end_of_day`, a bare date means the end of that day, so `--until 2024-10-31`
+    takes in the 31st.
+    """
+
+    name = "date"
+
+    def __init__(self, *, end_of_day: bool = False) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        given = str(value).strip()
+        try:
+            parsed = datetime.fromisoformat(given)
+        except ValueError:
+            self.fail(
+                f"{given!r} is not a date: use YYYY-MM-DD or an ISO-8601 time "
+                "such as 2024-10-01T08:00Z",
+                param,
+                ctx,
+            )
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        if self.end_of_day and not any(mark in given for mark in "T :"):
+            parsed += timedelta(days=1)
+        return parsed.astimezone(UTC)
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def filter_options(command: _Command) -> _Command:
+    """--since, --until and --source, shared by search and export."""
+    options = [
+        click.option(
+            "--since",
+            type=DateParam(),
+            metavar="DATE",
+            help="Only articles published on or after DATE (YYYY-MM-DD or ISO-8601; UTC).",
+        ),
+        click.option(
+            "--until",
+            type=DateParam(end_of_day=True),
+            metavar="DATE",
+            help="Only articles published before DATE; a bare date includes that whole day.",
+        ),
+        click.option(
+            "--source", metavar="HOST", help="Only articles from this site (and its subdomains)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _check_range(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and until <= since:
+        raise click.BadParameter("must come after --since", param_hint="'--until'")
+
+
+#: How a match is marked in a snippet on a terminal (ANSI bold); brackets everywhere else.
+BOLD_MARKS = ("\x1b[1m", "\x1b[0m")
+
+SEARCH_FIELDS = (
+    "id",
+    "date",
+    "published_at",
+    "source",
+    "title",
+    "byline",
+    "url",
+    "snippet",
+    "score",
+)
+
+
+@cli.command(name="search")
+@click.argument("text", metavar="QUERY")
+@filter_options
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@pass_settings
+def search_command(
+    settings: Settings,
+    text: str,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Full-text search of the archive, most relevant first, with the matching passage.
+
+    QUERY is SQLite FTS5 syntax: words (all must match), "a phrase", OR, NOT, prefix*,
+    title:word. A match in the title counts most. --since/--until filter on the publication
+    date (or the date first archived, when the page gives none). A query matching more than
+    2,000 articles is ranked among its 2,000 most recently archived matches: add words,
+    --since/--until or --source to reach older ones.
+
+    \b
+    Example:
+        newsvault search '"north korean" troops' --since 2024-10-01
+        newsvault search 'kursk OR belgorod' --source euronews.com --format json
+    """
+    _check_range(since, until)
+    engine = _open(settings)
+    bold = fmt == "table" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    with db.session_factory(engine)() as session:
+        try:
+            hits = query.search(
+                session,
+                text,
+                since=since,
+                until=until,
+                source=source,
+                limit=limit,
+                marks=BOLD_MARKS if bold else query.PLAIN_MARKS,
+            )
+        except NotFound as exc:
+            fail(exc, f"--source {source}")
+        except NewsvaultError as exc:
+            fail(exc)
+    engine.dispose()
+    if not hits:
+        _say("no articles match")
+        return
+    _print_hits(hits, fmt)
+
+
+def _hit_record(hit: query.Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "date": hit.date.date().isoformat(),
+        "published_at": _iso(hit.published_at),
+        "source": hit.source,
+        "title": hit.title,
+        "byline": hit.byline,
+        "url": hit.url,
+        "snippet": hit.snippet,
+        "score": hit.score,
+    }
+
+
+def _print_hits(hits: list[query.Hit], fmt: str) -> None:
+    if fmt == "json":
+        for hit in hits:
+            click.echo(json.dumps(_hit_record(hit), ensure_ascii=False))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, SEARCH_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_hit_record(hit) for hit in hits)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        for hit in hits:
+            byline = f" · {hit.byline}" if hit.byline else ""
+            title = hit.title or "(untitled)"
+            click.echo(f"{hit.id:>6}  {hit.date:%Y-%m-%d}  {hit.source}  {title}{byline}")
+            click.echo(f"        {hit.snippet}\n")
+
+
+@cli.command(name="export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(query.EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines, CSV (lists as JSON), or Parquet (pip install 'newsvault[parquet]').",
+)
+@filter_options
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE (it appears only once complete) instead of stdout.",
+)
+@pass_settings
+def export_command(
+    settings: Settings,
+    fmt: str,
+    since: datetime | None,
+    until: datetime | None,
+    source: str | None,
+    output: str | None,
+) -> None:
+    """Write the archived articles out, oldest first, streaming: memory stays flat.
+
+    Every article column an analyst uses, with the source's host. A progress bar shows on
+    a terminal. FILE is written as FILE.tmp and renamed when complete, so a failed export
+    leaves no half-written file (and an older FILE as it was).
+
+    \b
+    Example:
+        newsvault export --format parquet -o articles.parquet
+        newsvault export --since 2024-10-01 --source euronews.com > october.jsonl
+    """
+    _check_range(since, until)
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("Parquet cannot be written to stdout: give -o FILE")
+    try:
+        query.check_format(fmt)
+    except NewsvaultError as exc:
+        fail(exc)
+    engine = _open(settings)
+    with db.session_factory(engine)() as session:
+        try:
+            total = query.count_articles(session, since=since, until=until, source=source)
+        except NotFound as exc:
+            fail(exc, f"--source {source}")
+        batches = query.export_batches(
+            session, since=since, until=until, source=source, batch_size=query.EXPORT_BATCH
+        )
+        with _export_progress(total) as progress:
+
+            def write(out: IO[bytes]) -> int:
+                return query.write_export(batches, out, fmt, progress=progress)
+
+            count = _write_output(output, write)
+    engine.dispose()
+    _say(f"exported {count} articles" + (f" to {output}" if output else ""))
+
+
+@contextlib.contextmanager
+def _export_progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    if not total or not _show_progress():
+        yield None
+        return
+    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _write_output(path: str | None, write: Callable[[IO[bytes]], int]) -> int:
+    """Run `write` on stdout, or on PATH.tmp renamed to PATH once it succeeded."""
+    if path is None:
+        return _write_stdout(write)
+    target = Path(path)
+    if target.is_dir():
+        fail(OutputError("cannot be written: it is a folder"), path)
+    partial = target.with_name(f"{target.name}.tmp")
+    try:
+        with partial.open("wb") as out:
+            count = write(out)
+        os.replace(partial, target)
+    except OSError as exc:
+        fail(OutputError(f"cannot be written ({exc.strerror or exc})"), path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
+def _write_stdout(write: Callable[[IO[bytes]], int]) -> int:
+    stdout = click.get_binary_stream("stdout")
+    try:
+        count = write(stdout)
+        stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other Unix tools do, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        sys.exit(1)
+    except OSError as exc:
+        fail(OutputError(f"cannot be written ({exc.strerror or exc})"), "stdout")
+    return count
+
+
+@cli.command(name="stats")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_settings
+def stats_command(settings: Settings, fmt: str) -> None:
+    """The archive at a glance: per source and the feeds' health.
+
+    Per source (most articles first): articles, words, when its newest article was first
+    archived, and failed fetches. Then the feeds: how many, enabled, failing (their last
+    polls failed) and disabled, with the failing and disabled ones listed.
+
+    \b
+    Example:
+        newsvault stats
+        newsvault stats --format json
+    """
+    engine = _open(settings)
+    with db.session_factory(engine)() as session:
+        result = query.stats(session)
+    engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(_stats_record(result), ensure_ascii=False, default=_iso))
+        return
+    _print_stats(result)
+
+
+def _stats_record(result: query.Stats) -> dict[str, Any]:
+    return {
+        "sources": [dataclasses.asdict(source) for source in result.sources],
+        "feeds": {
+            "total": result.feeds_total,
+            "enabled": result.feeds_enabled,
+            "failing": result.feeds_failing,
+            "disabled": result.feeds_disabled,
+            "unhealthy": [dataclasses.asdict(feed) for feed in result.unhealthy_feeds],
+        },
+    }
+
+
+def _print_stats(result: query.Stats) -> None:
+    if not result.sources:
+        _say("no articles in the archive yet")
+    else:
+        click.echo(f"{'source':<32} {'articles':>8} {'words':>10}  {'last archived':<16} failures")
+        for s in result.sources:
+            last = f"{s.last_archived_at:%Y-%m-%d %H:%M}" if s.last_archived_at else "-"
+            click.echo(f"{s.host:<32} {s.articles:>8} {s.words:>10}  {last:<16} {s.failures:>8}")
+    click.echo(
+        f"\nfeeds: {result.feeds_total} ({result.feeds_enabled} enabled, "
+        f"{result.feeds_failing} failing, {result.feeds_disabled} disabled)"
+    )
+    for feed in result.unhealthy_feeds:
+        if not feed.enabled:
+            state = f"disabled: {feed.disabled_reason or 'by hand'}"
+        else:
+            state = f"{feed.consecutive_failures} failures in a row: {feed.last_error or '?'}"
+        click.echo(f"  {feed.id:>4} {feed.url} [{state}]")
+
+
+# --- history, reextract: revisions and the stored raw pages -----------------------------------
+
+
+@cli.command(name="history")
+@click.argument("key", metavar="URL-or-ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@pass_settings
+def history_command(settings: Settings, key: str, fmt: str) -> None:
+    """Show every stored revision of an article and what changed from one to the next.
+
+    A revision is stored when a later fetch finds the title or text really changed. Text
+    changes are shown by paragraph, with removed words as [-...-] and added ones as {+...+};
+    --format json prints one object per revision, with a unified diff by paragraph.
+
+    \b
+    Example:
+        newsvault history https://news.example/2024/10/25/story.html
+        newsvault history 42 --format json
+    """
+    engine = _open(settings)
+    with db.session_factory(engine)() as session:
+        row = archive.find_article(session, key)
+        if row is None:
+            fail(NotFound("no such article in the archive"), key)
+        versions = archive.versions_of(session, row.id)
+    if fmt == "json":
+        for record in _revision_records(row, versions):
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(_history_text(row, versions))
+
+
+#: In a changed paragraph, a run of unchanged words longer than this is shortened to its
+#: first and last CONTEXT_WORDS words, so the change stands out in a long paragraph.
+MAX_UNCHANGED_WORDS = 24
+CONTEXT_WORDS = 8
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    """A stored text's paragraphs (blank-line separated), whitespace tidied."""
+    return [" ".join(part.split()) for part in (text or "").split("\n\n") if part.strip()]
+
+
+def _word_diff(old: str, new: str) -> str:
+    """`new` with the words removed from `old` as [-...-] and the words added as {+...+}."""
+    before, after = old.split(), new.split()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            same = before[i1:i2]
+            if len(same) > MAX_UNCHANGED_WORDS:
+                same = [*same[:CONTEXT_WORDS], "...", *same[-CONTEXT_WORDS:]]
+            out.extend(same)
+            continue
+        if i2 > i1:
+            out.append("[-" + " ".join(before[i1:i2]) + "-]")
+        if j2 > j1:
+            out.append("{+" + " ".join(after[j1:j2]) + "+}")
+    return " ".join(out)
+
+
+def _text_changes(old: str, new: str) -> list[str]:
+    """One line per paragraph changed, added or removed (numbered as in the newer text)."""
+    before, after = _paragraphs(old), _paragraphs(new)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    lines: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        paired = min(i2 - i1, j2 - j1)
+        for k in range(paired):
+            lines.append(f"¶{j1 + k + 1} changed: {_word_diff(before[i1 + k], after[j1 + k])}")
+        for k in range(i1 + paired, i2):
+            lines.append(f"¶{k + 1} removed: [-{before[k]}-]")
+        for k in range(j1 + paired, j2):
+            lines.append(f"¶{k + 1} added: {{+{after[k]}+}}")
+    return lines
+
+
+def _field_changes(old: ArticleVersion, new: ArticleVersion) -> list[str]:
+    lines = []
+    for name in ("title", "byline", "description"):
+        before, after = getattr(old, name) or "", getattr(new, name) or ""
+        if " ".join(before.split()) != " ".join(after.split()):
+            lines.append(f"{name}: {_word_diff(before, after) if before else after}")
+    if old.extractor_version != new.extractor_version:
+        lines.append(
+            f"(extracted by {old.extractor_version}, then {new.extractor_version}: "
+            "part of the difference may come from the extractor)"
+        )
+    return lines
+
+
+def _history_text(row: ArticleRow, versions: list[ArticleVersion]) -> str:
+    lines = [f"{row.title or '(untitled)'} (article {row.id})", row.url]
+    if not versions:
+        return "\n".join([*lines, "no revisions stored"])
+    lines.append(f"{len(versions)} revision{'s' if len(versions) > 1 else ''}")
+    previous: ArticleVersion | None = None
+    for version in versions:
+        when = version.fetched_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        if previous is None:
+            words = len(version.text.split())
+            lines += ["", f"revision {version.version} · {when} · first archived · {words} words"]
+        else:
+            changes = _field_changes(previous, version) + _text_changes(previous.text, version.text)
+            lines += ["", f"revision {version.version} · {when}"]
+            lines += [f"  {line}" for line in changes or ["(no visible change)"]]
+        previous = version
+    return "\n".join(lines)
+
+
+def _revision_records(row: ArticleRow, versions: list[ArticleVersion]) -> Iterator[dict[str, Any]]:
+    previous: ArticleVersion | None = None
+    for version in versions:
+        before = _paragraphs(previous.text) if previous else []
+        diff = difflib.unified_diff(
+            before,
+            _paragraphs(version.text),
+            fromfile=f"revision {previous.version}" if previous else "(none)",
+            tofile=f"revision {version.version}",
+            lineterm="",
+        )
+        yield {
+            "article_id": row.id,
+            "url": row.url,
+            "version": version.version,
+            "fetched_at": _iso(version.fetched_at),
+            "extractor_version": version.extractor_version,
+            "title": version.title,
+            "previous_title": previous.title if previous else None,
+            "byline": version.byline,
+            "description": version.description,
+            "text": version.text,
+            "diff": "\n".join(diff) if previous else "",
+        }
+        previous = version
+
+
+@cli.command(name="reextract")
+@click.option(
+    "--since",
+    type=DateParam(),
+    metavar="DATE",
+    help="Only articles first archived on or after DATE (YYYY-MM-DD or ISO-8601; UTC).",
+)
+@click.option("--source", "host", metavar="HOST", help="Only articles from this site.")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every article, not only those an older extractor made.",
+)
+@pass_settings
+def reextract_command(
+    settings: Settings, since: datetime | None, host: str | None, everything: bool
+) -> None:
+    """Extract the stored raw pages again with this newsvault's extractor; no network.
+
+    By default only articles made by an older extractor are read again. Their text and
+    metadata are updated in place, with the extractor version; no revision is stored (the
+    story did not change, only how it is read). A page that no longer yields an article is
+    reported and left as it was. Each article is its own transaction.
+
+    \b
+    Example:
+        newsvault reextract
+        newsvault reextract --all --source news.example --since 2024-10-01
+    """
+    engine = _open(settings)
+    sessions = db.session_factory(engine, write=True)
+    with sessions() as session:
+        source_id = None
+        if host is not None:
+            source = archive.find_source(session, host)
+            if source is None:
+                fail(NotFound("no such source in the archive"), host)
+            source_id = source.id
+        ids = archive.reextraction_candidates(
+            session,
+            extractor_version=EXTRACTOR_VERSION,
+            everything=everything,
+            since=since,
+            source_id=source_id,
+        )
+    tally: Counter[str] = Counter()
+    for article_id in ids:
+        tally[_reextract_one(sessions, article_id)] += 1
+    done = tally["changed"] + tally["unchanged"]
+    noun = "article" if done == 1 else "articles"
+    _say(f"re-extracted {done} {noun} (changed {tally['changed']}), failed {tally['failed']}")
+
+
+def _reextract_one(sessions: sessionmaker[Session], article_id: int) -> str:
+    """Extract one stored page again and store the result: changed, unchanged or failed."""
+    with sessions() as session:
+        page = archive.stored_page(session, article_id)
+    if page is None:
+        return "failed"
+    try:
+        article = dataclasses.replace(extract(page.html, url=page.final_url), url=page.url)
+    except NewsvaultError as exc:
+        what = "no article on the stored page any more" if isinstance(exc, NotAnArticle) else ""
+        reason = f"{what} ({exc.message})" if what else exc.message
+        click.echo(f"Error: {redact(page.url)}: {reason}; left as it was", err=True)
+        return "failed"
+    try:
+        with sessions.begin() as session:
+            changed = archive.apply_reextraction(
+                session,
+                article_id,
+                article,
+                extractor_version=EXTRACTOR_VERSION,
+                now=datetime.now(UTC),
+            )
+    except SQLAlchemyError as exc:
+        fail(StorageError(f"the article could not be updated: {exc}"), redact(page.url))
+    return "changed" if changed else "unchanged"
 
 
 @cli.group(name="db")
@@ -593,6 +1172,12 @@ EXIT_INTERRUPTED = 130
     help="Extraction processes; default one per core (0: extract in the fetching threads).",
 )
 @click.option("--max-items", type=click.IntRange(min=1), help="New items per feed; default 500.")
+@click.option(
+    "--no-revisits",
+    is_flag=True,
+    help="Fetch no archived article again this run (revisits: 1 h, 6 h, 24 h, 72 h after "
+    "first sight, by default; never with --feed).",
+)
 @click.option("--strict", is_flag=True, help=f"Exit {EXIT_FAILURES_STRICT} if anything failed.")
 @pass_settings
 def run(
@@ -603,13 +1188,16 @@ def run(
     workers: int | None,
     processes: int | None,
     max_items: int | None,
+    no_revisits: bool,
     strict: bool,
 ) -> None:
     """Poll every feed that is due and archive its new articles; made for cron.
 
     One run at a time per archive: a second one exits at once (exit 12). Each article is
     committed on its own, so a killed run loses only the articles in flight. One summary
-    line at the end; failures are recorded in `fetches` and `runs` and counted.
+    line at the end; failures are recorded in `fetches` and `runs` and counted. Articles
+    archived in the last 7 days are also fetched again when due, and a real change of their
+    title or text is kept as a new revision (see `history`).
 
     \b
     Example:
@@ -623,6 +1211,7 @@ def run(
         "workers": workers,
         "processes": processes,
         "max_items_per_feed": max_items,
+        "revisit_max_age": 0 if no_revisits else None,
     }
     given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
     settings = dataclasses.replace(settings, run=dataclasses.replace(settings.run, **given))
@@ -667,7 +1256,7 @@ def _run_locked(
     status: str = "failed"
     message: str | None = "the run stopped on an error"
     try:
-        runner.execute(targets)
+        runner.execute(targets, revisits=not feed_urls)
         status, message = "completed", None
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by a signal"
@@ -675,17 +1264,32 @@ def _run_locked(
     finally:
         if progress is not None:
             click.echo("", err=True)
+        _finish_run(sessions, run_id, status, runner.stats, message)
+    _summarise(run_id, runner.stats)
+    return runner.stats
+
+
+def _finish_run(
+    sessions: sessionmaker[Session], run_id: int, status: str, stats: RunStats, message: str | None
+) -> None:
+    """Close the `runs` row; an archive that cannot take even that (disk full) is a StorageError."""
+    try:
         with sessions.begin() as session:
             archive.finish_run(
                 session,
                 run_id,
                 status=status,
-                counts=runner.stats.counts(),
+                counts=stats.counts(),
                 now=datetime.now(UTC),
                 message=message,
             )
-    _summarise(run_id, runner.stats)
-    return runner.stats
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        message = f"the end of the run could not be recorded: {reason}"
+        if status == "completed":
+            raise StorageError(message) from exc
+        # Already stopping on an error, which is the one to report.
+        logging.getLogger(__name__).warning(message)
 
 
 def _summarise(run_id: int, stats: RunStats) -> None:
@@ -708,9 +1312,8 @@ def _show_progress() -> bool:
 
 def _progress_line() -> Callable[[RunStats], None]:
     def show(stats: RunStats) -> None:
-        done = stats.articles_new + stats.articles_failed + stats.skipped_robots
         line = (
-            f"\rfeeds {stats.feeds_polled}  articles {done}/{stats.articles_queued}"
+            f"\rfeeds {stats.feeds_polled}  articles {stats.articles_done}/{stats.articles_queued}"
             f"  new {stats.articles_new}  failed {stats.articles_failed + stats.feeds_failed}"
         )
         click.echo(line, nl=False, err=True)

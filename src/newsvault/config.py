@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -66,6 +67,10 @@ class RunSettings:
     max_sitemaps: child sitemaps read from one sitemap index in one run.
     retry_base / retry_max: a failing feed waits retry_base * 2**(failures-1) seconds before
         its next poll, at most retry_max.
+    revisit_after: seconds after an article was first seen at which it is fetched again, to
+        catch corrections and updates (news changes most in its first hours, so the gaps grow).
+    revisit_max_age: articles first seen longer ago than this many seconds are not fetched
+        again (0: no revisits at all).
     """
 
     per_host_connections: int = 2
@@ -76,6 +81,21 @@ class RunSettings:
     max_sitemaps: int = 50
     retry_base: float = 600.0
     retry_max: float = 86_400.0
+    revisit_after: tuple[float, ...] = (3_600.0, 21_600.0, 86_400.0, 259_200.0)
+    revisit_max_age: float = 604_800.0
+
+    def __post_init__(self) -> None:
+        after = self.revisit_after
+        if isinstance(after, str | bytes) or not all(
+            isinstance(value, int | float) and not isinstance(value, bool) for value in after
+        ):
+            raise ConfigError("revisit_after must be a list of numbers of seconds")
+        if any(value <= 0 for value in after) or any(a >= b for a, b in itertools.pairwise(after)):
+            raise ConfigError("revisit_after must be positive and growing, e.g. [3600, 21600]")
+        if self.revisit_max_age < 0:
+            raise ConfigError("revisit_max_age must be 0 (no revisits) or more seconds")
+        # A TOML list arrives as a list; the settings stay hashable and immutable.
+        object.__setattr__(self, "revisit_after", tuple(float(value) for value in after))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +168,8 @@ CONFIG_KEYS: dict[str, dict[str, tuple[type, ...]]] = {
         "workers": (int,),
         "processes": (int,),
         "max_items_per_feed": (int,),
+        "revisit_after": (list,),
+        "revisit_max_age": (int, float),
     },
 }
 

@@ -1,7 +1,12 @@
-"""The archive database: engine, SQLite settings, sessions and Alembic upgrades (I/O: disk)."""
+"""The archive database: engine, per-dialect settings, sessions, Alembic upgrades (I/O: disk).
+
+SQLite is the default; PostgreSQL (`postgresql+psycopg://...`) runs the same models and
+migrations. Both get the same concurrency contract: readers never wait, writers queue.
+"""
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
 
 #: The schema this newsvault writes: the head of alembic/versions (tests/test_db.py keeps the
 #: two equal). Knowing it without asking Alembic keeps Alembic out of every command's start-up.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 #: Alembic's bookkeeping table; underscore-prefixed to stand apart from the data.
 VERSION_TABLE = "_alembic_version"
@@ -31,6 +36,11 @@ BUSY_TIMEOUT_MS = 30_000
 #: Execution option that marks an engine whose transactions write (see `writer`).
 WRITE_OPTION = "newsvault_write"
 
+#: First half of the PostgreSQL advisory lock a writing transaction holds (the second half is
+#: the schema's hash, so archives in two schemas of one database do not queue on each other).
+#: Any fixed number works; this one is "news" in ASCII, easy to spot in pg_locks.objid.
+PG_WRITE_LOCK = 0x6E657773
+
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """Per-connection SQLite settings (SQLAlchemy's `connect` event recipe)."""
@@ -41,7 +51,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     try:
         # Readers never block the writer and the writer never blocks readers: analysts can
         # query the file while cron archives into it.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if _may_switch_to_wal(cursor):
+            cursor.execute("PRAGMA journal_mode=WAL")
         # SQLite leaves foreign keys off unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
         # Wait for a lock instead of failing at once with "database is locked".
@@ -51,6 +62,18 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _may_switch_to_wal(cursor: Any) -> bool:
+    """Whether to put the file in WAL mode: a new file or a newsvault archive not in it yet.
+
+    WAL mode is written into the file, so switching another application's SQLite file (which
+    upgrade() then refuses) would change it; that file must be left as it was, byte for byte.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return False
+    tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master")}
+    return not tables or VERSION_TABLE in tables
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -64,20 +87,59 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _postgres_settings(dbapi_connection: Any, connection_record: Any) -> None:
+    """Per-connection PostgreSQL settings: wait for a lock as long as SQLite would, no longer."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+    # psycopg opened a transaction for the SET; a session setting outlives its commit.
+    dbapi_connection.commit()
+
+
+def _postgres_begin(connection: Connection) -> None:
+    """Writers queue on an advisory lock, as SQLite's BEGIN IMMEDIATE makes them queue.
+
+    archive.py reads, then inserts (a source, an author, a URL alias): two such transactions
+    at once under READ COMMITTED would both insert and one would fail on a unique key. Held
+    until commit or rollback; readers never take it.
+    """
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        connection.exec_driver_sql(
+            f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK}, "
+            "hashtext(coalesce(current_schema(), '')))"
+        )
+
+
 def make_engine(db_url: str) -> Engine:
-    """An engine for the archive at `db_url`, with SQLite's PRAGMAs set on every connection."""
+    """An engine for the archive at `db_url`, with the dialect's settings on every connection."""
     try:
         engine = create_engine(db_url)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StorageError(f"the database URL {db_url!r} is not one newsvault can open") from exc
+    except ImportError as exc:
+        # create_engine imports the driver (psycopg for postgresql+psycopg://...).
+        hint = " (pip install 'newsvault[postgres]')" if db_url.startswith("postgres") else ""
+        driver = exc.name or "its driver"
+        raise StorageError(
+            f"the database URL {db_url!r} needs {driver}, which is not installed{hint}"
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_settings)
+        event.listen(engine, "begin", _postgres_begin)
+    if engine.dialect.name != "sqlite":
+        # An engine dropped without dispose() closes its pooled server connections instead of
+        # leaving them to the garbage collector (psycopg warns about each one it finds open).
+        weakref.finalize(engine, engine.pool.dispose)
     return engine
 
 
 def writer(engine: Engine) -> Engine:
-    """The same engine, but its transactions take SQLite's write lock when they begin."""
+    """The same engine, but its transactions take the write lock when they begin."""
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
@@ -148,9 +210,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the archive to the newest schema; returns (revision before, revision after).
 
     An archive already at SCHEMA_REVISION is only read (no lock, no alembic import: this is
-    every command's start-up). Otherwise the migration runs under BEGIN IMMEDIATE, and the
-    revision is read again inside the lock, so two processes starting at once on a new
-    file do not both migrate: the second waits, then finds nothing to do.
+    every command's start-up). Otherwise the migration runs under the write lock (BEGIN
+    IMMEDIATE; PostgreSQL's advisory lock, with transactional DDL), and the revision is read
+    again inside the lock, so two processes starting at once on a new archive do not both
+    migrate: the second waits, then finds nothing to do.
     """
     where = _describe(engine)
     try:
@@ -176,7 +239,9 @@ def include_object(
     """What Alembic's autogenerate and schema_diff compare: our tables, not the rest.
 
     Analysts may add tables, views and indexes of their own, and SQLite's FTS5 keeps shadow
-    tables (articles_fts_data...): none of them is ours to create or drop.
+    tables (articles_fts_data...): none of them is ours to create or drop. The same rule
+    leaves out PostgreSQL's search index (ix_articles__search, an expression index made by
+    migration 0004 that no model declares).
     """
     return not (type_ in ("table", "index") and reflected and compare_to is None)
 

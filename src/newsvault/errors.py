@@ -19,6 +19,8 @@
     │   └── NotAnArticle             parsed fine, but holds no article (a homepage, an error page)
     ├── NotFound                     the archive holds no article with that id or URL
     ├── RunLocked                    another `newsvault run` holds the archive's run lock
+    ├── QueryError                   a search query the archive cannot run (bad FTS syntax)
+    ├── OutputError                  an output file (`export -o`) cannot be written
     └── StorageError                 the archive could not be opened, migrated or written
 
 Every class has a `kind` (the stable string recorded in `fetches.error_kind`) and an
@@ -202,6 +204,20 @@ class RunLocked(NewsvaultError):
 
     kind = "locked"
     exit_code = 12
+
+
+class QueryError(NewsvaultError):
+    """A search query the archive cannot run: bad full-text syntax, an empty query."""
+
+    kind = "query"
+    exit_code = 13
+
+
+class OutputError(NewsvaultError):
+    """An output file cannot be written: no such folder, no permission, the disk is full."""
+
+    kind = "output"
+    exit_code = 14
 
 
 class StorageError(NewsvaultError):

@@ -237,12 +237,17 @@ def _parse_feed(data: bytes, url: str, content_type: str | None, max_items: int)
         headers["content-type"] = content_type
     # A BytesIO, never bytes: feedparser treats a bytes/str argument as a file name or URL
     # and would open it.
-    result = feedparser.parse(
-        io.BytesIO(_truncate(data, max_items * RAW_ENTRIES_PER_ITEM, url)),
-        response_headers=headers,
-        resolve_relative_uris=False,
-        sanitize_html=False,
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(_truncate(data, max_items * RAW_ENTRIES_PER_ITEM, url)),
+            response_headers=headers,
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except (ValueError, LookupError) as exc:
+        # feedparser decodes with the declared encoding as given: a hostile declaration
+        # (encoding="\x00utf-8") makes the codec lookup itself fail.
+        raise FeedError(url, f"the feed could not be decoded ({exc})") from exc
     entries = result.get("entries") or []
     if not entries and _broken(result):
         reason = _bozo_reason(result.get("bozo_exception"))

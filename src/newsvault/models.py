@@ -221,6 +221,9 @@ class RunRow(Base):
     articles_new: Mapped[int] = mapped_column(Integer)
     articles_failed: Mapped[int] = mapped_column(Integer)
     skipped_robots: Mapped[int] = mapped_column(Integer)
+    # Revisits of archived articles (see archive.next_check), and how many brought a revision.
+    articles_revisited: Mapped[int] = mapped_column(Integer, server_default="0")
+    articles_revised: Mapped[int] = mapped_column(Integer, server_default="0")
     duration_s: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str | None] = mapped_column(Text)
 

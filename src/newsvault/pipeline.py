@@ -167,7 +167,7 @@ def archive_urls(
         except NewsvaultError as exc:
             yield Failed(url, exc)
         except Exception as exc:  # the per-item policy: one bad page never stops the others
-            log.exception("unexpected error while archiving %s", url)
+            log.exception("unexpected error while archiving %s", urls.redact(url))
             error = NewsvaultError(f"unexpected error ({type(exc).__name__}: {exc})")
             record_failure(sessions, url, datetime.now(UTC), 0.0, None, error)
             yield Failed(url, error)
@@ -198,7 +198,7 @@ def record_failure(
                 message=error.message,
             )
     except SQLAlchemyError:
-        log.warning("could not record the failed fetch of %s in the archive", url)
+        log.warning("could not record the failed fetch of %s in the archive", urls.redact(url))
 
 
 def _first_line(exc: BaseException) -> str:

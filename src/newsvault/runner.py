@@ -1,5 +1,8 @@
 """The cron run: poll due feeds, fetch new articles politely in parallel, store each at once.
 
+Articles archived recently are fetched again on a decaying schedule (revisits), through the
+same per-host queue and robots.txt rules, so a corrected story gets a new revision.
+
 Threads do the network work, taking tasks from a HostQueue (per-host slots and spacing);
 extraction runs in a process pool so both cores work; the calling thread alone writes to
 the archive, one short transaction per article, so `kill -9` loses only what is in flight.
@@ -18,14 +21,16 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Concatenate, ParamSpec, TypeVar
 
 from protego import Protego
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault import archive, feeds, urls
 from newsvault.article import extract
 from newsvault.config import FetchSettings, Settings
-from newsvault.errors import HTTPStatusError, NewsvaultError
+from newsvault.errors import HTTPStatusError, NewsvaultError, StorageError
 from newsvault.fetch import FeedResponse, Fetcher
 from newsvault.hosts import HostQueue
 from newsvault.models import FeedRow
@@ -33,6 +38,9 @@ from newsvault.pipeline import record_failure, store
 from newsvault.records import Article, Feed, FeedItem, Page
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 #: Idle fetchers (each with at most one kept-alive connection) kept across all hosts; more
 #: are closed on release, so a run over thousands of sites stays far below the fd limit.
@@ -67,6 +75,7 @@ class FetchRobots:
 @dataclass(frozen=True, slots=True)
 class FetchArticle:
     url: str
+    revisit: archive.Due | None = None  # an archived article fetched again
 
 
 Task = PollFeed | FetchRobots | FetchArticle
@@ -112,8 +121,17 @@ class RunStats:
     articles_new: int = 0
     articles_failed: int = 0
     skipped_robots: int = 0
+    articles_revisited: int = 0
+    articles_revised: int = 0
     articles_queued: int = 0
     started: float = field(default_factory=time.monotonic)
+
+    @property
+    def articles_done(self) -> int:
+        """Article fetches finished, new or revisits, whatever their outcome."""
+        return (
+            self.articles_new + self.articles_failed + self.skipped_robots + self.articles_revisited
+        )
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in archive.RUN_COUNTERS}
@@ -124,8 +142,20 @@ class RunStats:
             f"feeds polled {self.feeds_polled} (not modified {self.feeds_not_modified}, "
             f"failed {self.feeds_failed}); articles new {self.articles_new}, "
             f"failed {self.articles_failed}, skipped by robots.txt {self.skipped_robots}; "
+            f"revisited {self.articles_revisited} (revised {self.articles_revised}); "
             f"{elapsed:.1f} s"
         )
+
+
+def _archive_unwritable(error: NewsvaultError) -> bool:
+    """The archive itself refused the write (disk full, I/O error, read-only), not the article."""
+    return isinstance(error, StorageError) and isinstance(error.__cause__, OperationalError)
+
+
+def _gone_for_good(error: NewsvaultError) -> bool:
+    """A failure that asking again will not mend (the article was deleted: 404, 410...)."""
+    status = getattr(error, "status", None)
+    return error.kind in archive.PERMANENT_FAILURES or status in archive.PERMANENT_STATUSES
 
 
 # --- fetchers per host -------------------------------------------------------------------
@@ -207,10 +237,15 @@ class Run:
         self.evidence: dict[str, list[tuple[int, FeedItem]]] = {}
         self.outstanding = 0
         self.pool: ProcessPoolExecutor | None = None
+        self.policy = archive.RevisitPolicy(
+            after=settings.run.revisit_after, max_age=settings.run.revisit_max_age
+        )
 
     # -- the writer's side (the calling thread) --
 
-    def execute(self, targets: list[FeedTarget]) -> RunStats:
+    def execute(self, targets: list[FeedTarget], *, revisits: bool = False) -> RunStats:
+        """Poll `targets` and archive what they list; with `revisits`, also fetch again the
+        archived articles whose next check has come."""
         self.pool = _extraction_pool(self.settings.run.processes)
         workers = [
             threading.Thread(target=self._work, name=f"fetch-{n}", daemon=True)
@@ -221,6 +256,8 @@ class Run:
         try:
             for target in targets:
                 self._submit(urls.host_of(target.url), PollFeed(target))
+            if revisits:
+                self._queue_revisits()
             while self.outstanding:
                 self._handle(self.results.get())
                 self.progress(self.stats)
@@ -254,7 +291,7 @@ class Run:
         if isinstance(outcome, NewsvaultError):
             if not task.child:
                 self.stats.feeds_failed += 1
-            log.warning("feed %s failed: %s", target.url, outcome.message)
+            log.warning("feed %s failed: %s", urls.redact(target.url), outcome.message)
             if target.feed_id is not None and not task.child:
                 self._feed_failed(target.feed_id, outcome)
             return
@@ -267,7 +304,7 @@ class Run:
             self._read_feed(target, outcome.feed)
 
     def _read_feed(self, target: FeedTarget, feed: Feed) -> None:
-        log.info("feed %s: %d items", target.url, len(feed.items))
+        log.info("feed %s: %d items", urls.redact(target.url), len(feed.items))
         for child in feed.sitemaps[: self.settings.run.max_sitemaps]:
             child_target = FeedTarget(url=child, feed_id=target.feed_id)
             self._submit(urls.host_of(child), PollFeed(child_target, child=True))
@@ -293,7 +330,15 @@ class Run:
         if feed_id is not None:
             self.evidence[url].append((feed_id, item))
 
-    def _queue_article(self, url: str) -> None:
+    def _queue_revisits(self) -> None:
+        with self.sessions.begin() as session:
+            due = archive.due_revisits(session, self.policy, datetime.now(UTC))
+        if due:
+            log.info("%d archived articles are due for a revisit", len(due))
+        for revisit in due:
+            self._queue_article(revisit.url, revisit)
+
+    def _queue_article(self, url: str, revisit: archive.Due | None = None) -> None:
         host = urls.host_of(url)
         if host not in self.robots:
             self.robots[host] = None  # asked for; the answer replaces this
@@ -301,7 +346,7 @@ class Run:
             robots_url = urls.robots_url(url)
             self._submit(host, FetchRobots(host, robots_url), first=True)
         self.stats.articles_queued += 1
-        self._submit(host, FetchArticle(url))
+        self._submit(host, FetchArticle(url, revisit))
 
     def _robots_read(self, task: FetchRobots, outcome: Outcome) -> None:
         if isinstance(outcome, str):
@@ -319,6 +364,8 @@ class Run:
             self.stats.skipped_robots += 1
             assert isinstance(dropped, FetchArticle)
             self.evidence.pop(dropped.url, None)
+            self._checked(dropped, datetime.now(UTC))
+        self.queue.done(task.host)
         self.queue.release(task.host)
 
     def _disallowed(self, task: Task) -> bool:
@@ -333,11 +380,13 @@ class Run:
         evidence = self.evidence.pop(task.url, [])
         if isinstance(outcome, Skipped):
             self.stats.skipped_robots += 1
+            self._checked(task, done.started_at)
             return
         if isinstance(outcome, NewsvaultError):
             self.stats.articles_failed += 1
-            log.info("article %s failed: %s", task.url, outcome.message)
+            log.info("article %s failed: %s", urls.redact(task.url), outcome.message)
             record_failure(self.sessions, task.url, done.started_at, done.duration, None, outcome)
+            self._checked(task, done.started_at, last=_gone_for_good(outcome))
             return
         assert isinstance(outcome, Fetched)
         try:
@@ -351,12 +400,47 @@ class Run:
                 evidence,
             )
         except NewsvaultError as exc:
+            if _archive_unwritable(exc):
+                raise  # the disk is full or failing: every later article would fail the same way
             self.stats.articles_failed += 1
-            log.warning("article %s could not be stored: %s", task.url, exc.message)
+            log.warning("article %s could not be stored: %s", urls.redact(task.url), exc.message)
+            self._checked(task, done.started_at)
             return
-        if saved.outcome == "new":
+        if task.revisit is not None:
+            self.stats.articles_revisited += 1
+            self._checked(task, done.started_at)
+        elif saved.outcome == "new":
             self.stats.articles_new += 1
-        log.info("article %s: %s", task.url, saved.outcome)
+            self._write(
+                archive.schedule_first_check,
+                saved.article_id,
+                self.policy,
+                outcome.page.fetched_at,
+            )
+        log.info("article %s: %s", urls.redact(task.url), saved.outcome)
+
+    def _checked(self, task: FetchArticle, now: datetime, *, last: bool = False) -> None:
+        """After a revisit, whatever came of it: count it, schedule the next, see if it revised."""
+        if task.revisit is None:
+            return
+        row = self._write(
+            archive.record_check, task.revisit.article_id, self.policy, now, last=last
+        )
+        if row is not None and row.content_hash != task.revisit.content_hash:
+            self.stats.articles_revised += 1
+            log.info("article %s has a new revision", urls.redact(task.url))
+
+    def _write(
+        self, change: Callable[Concatenate[Session, _P], _T], *args: _P.args, **kw: _P.kwargs
+    ) -> _T | None:
+        """Run one archive change in a short transaction of its own; a failure is logged."""
+        try:
+            with self.sessions.begin() as session:
+                return change(session, *args, **kw)
+        except SQLAlchemyError as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            log.warning("the revisit schedule could not be written: %s", reason)
+            return None
 
     def _feed_succeeded(self, feed_id: int, polled: Polled) -> None:
         response = polled.response
@@ -423,7 +507,10 @@ class Run:
             fetched = self._fetch(fetcher, task)
         finally:
             self.lanes.release(host, fetcher)
-            self.queue.done(host)
+            if not isinstance(task, FetchRobots):
+                # robots.txt keeps its host's slot until the writer has read the answer
+                # (_robots_read), or the next article could start before the rules are known.
+                self.queue.done(host)
         if isinstance(fetched, NewsvaultError):
             return fetched
         return self._digest(task, fetched)

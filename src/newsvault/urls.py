@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from newsvault.errors import InvalidURL
@@ -41,6 +42,9 @@ TRACKING_PARAMS = frozenset(
 #: Parameter-name prefixes that mark tracking parameters (Google Analytics campaign tags).
 TRACKING_PREFIXES = ("utm_",)
 
+#: The user:password@ of an authority: after "//", up to the last "@" before the path.
+_USERINFO = re.compile(r"(//)[^/?#]*@")
+
 #: Characters that never belong in a host name (whitespace, controls, and URL delimiters).
 _BAD_HOST_CHARS = frozenset(" \t\r\n\\/?#@<>\"'`{}|^%")
 
@@ -76,21 +80,24 @@ def host_of(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """Return `url` with any user:password@ replaced by ***@, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+    """Return `url` with any user:password@ replaced by ***@, for messages and logs.
+
+    Done on the text rather than on urlsplit's parts, so that the malformed URLs that
+    urlsplit refuses or misreads (an unclosed "[", no scheme) are redacted too.
+    """
+    return _USERINFO.sub(r"\1***@", url)
+
+
+def _is_space_or_control(ch: str) -> bool:
+    # Unicode spaces and C1 controls too (U+0085, U+00A0, U+2028...): str.strip() removes
+    # them, so a URL ending in one would not survive check_url twice unchanged.
+    return ord(ch) < 0x21 or 0x7F <= ord(ch) < 0xA0 or ch.isspace()
 
 
 def _split(text: str) -> SplitResult:
     if not text:
         raise InvalidURL(text, "the URL is empty")
-    if any(ord(ch) < 0x21 for ch in text):
+    if any(_is_space_or_control(ch) for ch in text):
         raise InvalidURL(redact(text), "the URL contains spaces or control characters")
     try:
         return urlsplit(text)
