@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -203,23 +203,31 @@ def good() -> Iterator[Site]:
         yield site
 
 
+#: Runs a command and writes its peak RSS (KiB) to the file named first. Linux carries a
+#: process's peak RSS across fork and exec, so a command started straight from this (large)
+#: pytest process would report pytest's own size; started from this bare interpreter, it
+#: reports its own.
+LAUNCHER = (
+    "import os, sys\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    os.execv(sys.argv[2], sys.argv[2:])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def measured(command: list[str], timeout: float = 120) -> tuple[int, int, str, float]:
     """Run a command; return (exit code, peak resident bytes, stderr, seconds)."""
     started = time.monotonic()
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
-        assert proc.stderr is not None
-        err: list[bytes] = []
-        reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
-        reader.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        reader.join(timeout)
-    return (
-        proc.returncode,
-        usage.ru_maxrss * 1024,
-        b"".join(err).decode(),
-        time.monotonic() - started,
-    )
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        launch = [sys.executable, "-I", "-S", "-c", LAUNCHER, report.name, *command]
+        proc = subprocess.run(
+            launch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout
+        )
+        peak_kib = int(Path(report.name).read_text() or 0)
+    return (proc.returncode, peak_kib * 1024, proc.stderr.decode(), time.monotonic() - started)
 
 
 def newsvault_command(db: Path, *args: str) -> list[str]:

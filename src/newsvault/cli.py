@@ -619,7 +619,7 @@ def _write_output(path: str | None, write: Callable[[IO[bytes]], int]) -> int:
 
 
 def _write_stdout(write: Callable[[IO[bytes]], int]) -> int:
-    stdout = click.get_binary_stream("stdout")
+    stdout = sys.stdout.buffer
     try:
         count = write(stdout)
         stdout.flush()

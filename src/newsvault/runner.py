@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
 
+#: Results in hand (taken, not yet written) per fetching thread: enough to keep every thread
+#: busy while the writer catches up, few enough that memory stays flat (each holds a page).
+BACKLOG_PER_WORKER = 2
+
 #: Idle fetchers (each with at most one kept-alive connection) kept across all hosts; more
 #: are closed on release, so a run over thousands of sites stays far below the fd limit.
 MAX_IDLE_FETCHERS = 64
@@ -232,6 +236,9 @@ class Run:
             per_host=settings.run.per_host_connections, delay=settings.run.host_delay
         )
         self.results: queue.Queue[Done] = queue.Queue()
+        # Work taken but not yet written: fetching threads and extraction can outrun the one
+        # writer, and every result holds a whole page, so they wait for the writer instead.
+        self.backlog = threading.BoundedSemaphore(BACKLOG_PER_WORKER * settings.run.workers)
         self.lanes = Lanes(settings.fetch)
         self.robots: dict[str, Protego | None] = {}
         self.evidence: dict[str, list[tuple[int, FeedItem]]] = {}
@@ -277,12 +284,15 @@ class Run:
     def _handle(self, done: Done) -> None:
         self.outstanding -= 1
         task = done.task
-        if isinstance(task, PollFeed):
-            self._polled(task, done.outcome)
-        elif isinstance(task, FetchRobots):
-            self._robots_read(task, done.outcome)
-        else:
-            self._article_done(task, done)
+        try:
+            if isinstance(task, PollFeed):
+                self._polled(task, done.outcome)
+            elif isinstance(task, FetchRobots):
+                self._robots_read(task, done.outcome)
+            else:
+                self._article_done(task, done)
+        finally:
+            self.backlog.release()
 
     def _polled(self, task: PollFeed, outcome: Outcome) -> None:
         target = task.target
@@ -488,6 +498,7 @@ class Run:
     def _work(self) -> None:
         while (item := self.queue.get()) is not None:
             host, task = item
+            self.backlog.acquire()  # released by the writer once it has handled the result
             started_at = datetime.now(UTC)
             clock = time.monotonic()
             try:
