@@ -19,6 +19,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import ROOT, load_fixture
+from newsnet import network
 from newsvault import archive, db, query
 from newsvault.article import EXTRACTOR_VERSION, extract
 from newsvault.cli import cli
@@ -600,3 +601,32 @@ def test_search_export_and_stats_on_fetched_articles(
     ]
     export = invoke(runner, path, "export")
     assert [json.loads(line)["url"] for line in export.stdout.splitlines()] == urls
+
+
+def test_the_analysts_commands_on_an_archive_built_by_run(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """search, export, stats, history and reextract on what `newsvault run` archived."""
+    path = tmp_path / "from-run.db"
+    options = ["--db", str(path), "--allow-private", "127.0.0.0/8"]
+    seed, _ = load_fixture("seed-wordpress-euronews-copy")
+    wire, _ = load_fixture("wire-ap-on-local-paper")
+    with network(1) as (site,):
+        links = [site.page("/world/troops.html", seed), site.page("/us/senate.html", wire)]
+        feed = site.feed(links)
+        assert runner.invoke(cli, [*options, "feeds", "add", feed]).exit_code == 0
+        ran = runner.invoke(cli, [*options, "run", "--host-delay", "0", "--processes", "0"])
+        assert ran.exit_code == 0, ran.stderr
+    found = runner.invoke(cli, [*options, "search", "Pyongyang", "--format", "json"])
+    assert found.exit_code == 0, found.stderr
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert [hit["url"] for hit in hits] == [links[0]]
+    exported = runner.invoke(cli, [*options, "export", "--format", "jsonl"])
+    assert exported.exit_code == 0, exported.stderr
+    assert sorted(json.loads(line)["url"] for line in exported.stdout.splitlines()) == sorted(links)
+    stats = runner.invoke(cli, [*options, "stats", "--format", "json"])
+    assert stats.exit_code == 0 and "127.0.0.2" in stats.stdout
+    history = runner.invoke(cli, [*options, "history", links[0]])
+    assert history.exit_code == 0 and "First North Korean troops" in history.stdout
+    again = runner.invoke(cli, [*options, "reextract", "--all"])
+    assert again.exit_code == 0, again.stderr
