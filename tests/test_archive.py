@@ -240,6 +240,7 @@ def test_copies_of_one_story_on_two_sites_are_linked(sessions: sessionmaker[Sess
         wire,
         url=copy_url,
         canonical_url=ARTICLE.url,  # points back to the original, on another site
+        original_url=ARTICLE.url,  # as the extractor reads it from such a page
         text=LONG_TEXT.replace("Paragraph 7 tells", "Paragraph 7 reports"),
     )
     second = _save(sessions, _page(url=copy_url, final_url=copy_url), copy)

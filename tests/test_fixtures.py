@@ -61,6 +61,7 @@ def test_fields(case: tuple[dict[str, Any], Extraction | None]) -> None:
         "site_name": article.site_name,
         "canonical_url": article.canonical_url,
         "image_url": article.image_url,
+        "original_url": article.original_url,
     }
     wrong = {k: (expected[k], v) for k, v in actual.items() if k in expected and expected[k] != v}
     assert not wrong, f"(expected, got) per field: {wrong}"
@@ -104,7 +105,7 @@ def test_not_contains(case: tuple[dict[str, Any], Extraction | None]) -> None:
 def test_every_expected_key_is_checked() -> None:
     checked = DESCRIPTIVE_KEYS | {
         "title", "byline", "authors", "description", "published", "modified", "language",
-        "site_name", "canonical_url", "image_url", "paragraphs", "first_paragraph",
+        "site_name", "canonical_url", "image_url", "original_url", "paragraphs", "first_paragraph",
         "last_paragraph", "headings", "min_paragraphs", "contains", "not_contains",
     }  # fmt: skip
     for slug in SLUGS:

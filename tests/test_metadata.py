@@ -231,3 +231,31 @@ def test_marked_authors_of_other_stories_are_not_the_authors() -> None:
         '<aside><a rel="author">Teaser Writer</a></aside>'
     )
     assert read(body=body).authors == ("Ann Lee",)
+
+
+@pytest.mark.parametrize(
+    ("anchor", "expected"),
+    [
+        ('<a href="https://origin.example/story">Source Link</a>', "https://origin.example/story"),
+        ('Source: <a href="https://agency.example/s">Agency</a>', "https://agency.example/s"),
+        ('<a href="https://origin.example/s">Read the original article on Origin</a>',
+         "https://origin.example/s"),
+        ('<a href="/about">Source Link</a>', None),  # same site: not an original
+        ('<a href="https://other.example/x">More news</a>', None),
+    ],
+)  # fmt: skip
+def test_the_original_publisher_is_read_from_source_links(
+    anchor: str, expected: str | None
+) -> None:
+    html = f"<html><head><title>T</title></head><body><p>{anchor}</p></body></html>"
+    meta = metadata.read(lxml.html.fromstring(html), "https://aggregator.example/world/1")
+    assert meta.original_url == expected
+
+
+def test_a_canonical_url_on_another_site_names_the_original() -> None:
+    html = (
+        '<html><head><link rel="canonical" href="https://origin.example/story"></head>'
+        "<body><p>Text</p></body></html>"
+    )
+    meta = metadata.read(lxml.html.fromstring(html), "https://aggregator.example/world/1")
+    assert meta.original_url == "https://origin.example/story"

@@ -20,7 +20,7 @@ DOCUMENTED = [
 JSON_FIELDS = [
     "url", "canonical_url", "title", "byline", "authors", "description", "published_at",
     "modified_at", "language", "site_name", "image_url", "text", "markdown", "section", "tags",
-    "organisation", "sources",
+    "organisation", "sources", "original_url",
 ]  # fmt: skip
 
 

@@ -56,6 +56,7 @@ ARTICLE_FIELDS = (
     "image_url",
     "section",
     "organisation",
+    "original_url",
     "text",
     "markdown",
 )
@@ -121,7 +122,6 @@ def save_article(
     """
     now = page.fetched_at
     values = _article_values(article)
-    values["original_url"] = _original_url(page.final_url, article)
     row = _existing(session, page, article)
     if row is None:
         row = _insert(session, page, article, values, extractor_version)
@@ -198,14 +198,6 @@ def _same_site(a: str, b: str) -> bool:
     return (urlsplit(a).hostname or "").removeprefix("www.") == (
         urlsplit(b).hostname or ""
     ).removeprefix("www.")
-
-
-def _original_url(final_url: str, article: Article) -> str | None:
-    """A canonical URL on another site names the original of syndicated copy."""
-    canonical = article.canonical_url
-    if canonical and not _same_site(canonical, final_url):
-        return canonical
-    return None
 
 
 def _remember_urls(
@@ -363,6 +355,7 @@ def to_article(row: ArticleRow) -> Article:
         tags=tuple(row.tags or ()),
         organisation=row.organisation,
         sources=tuple(f"{field}:{source}" for field, source in (row.sources or {}).items()),
+        original_url=row.original_url,
     )
 
 
@@ -536,7 +529,6 @@ def apply_reextraction(
     """
     row = session.get_one(ArticleRow, article_id)
     values = _article_values(article)
-    values["original_url"] = _original_url(row.final_url, article)
     changed = {name: value for name, value in values.items() if getattr(row, name) != value}
     for name, value in changed.items():
         setattr(row, name, value)

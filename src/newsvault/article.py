@@ -146,4 +146,5 @@ def _article(meta: Metadata, blocks: tuple[Block, ...], url: str | None) -> Arti
         tags=meta.tags,
         organisation=meta.organisation,
         sources=meta.sources,
+        original_url=meta.original_url,
     )

@@ -220,6 +220,7 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
         "section": _section(meta, ld),
         "organisation": None if authors[0] else _organisation(meta, ld, tree, index, site),
     }
+    found["original_url"] = _original(tree, url, _value(found["canonical_url"]))
     tags = _tags(tree, ld)
     names = authors[0]
     return Metadata(
@@ -237,7 +238,57 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
         tags=tags[0],
         organisation=_value(found["organisation"]),
         sources=_sources(found, tags[1]),
+        original_url=_value(found["original_url"]),
     )
+
+
+#: Anchor texts with which republishers and aggregators link the story's original ("Source
+#: Link" on the seed's WordPress aggregator, "Read the original article on X" on portals).
+ORIGINAL_LINK_TEXT = re.compile(
+    r"^(source link|original article|read (the )?original( article)?( on .+)?|"
+    r"lire l['’]article original( sur .+)?|leer (el )?art[ií]culo original( en .+)?|"
+    r"originalartikel( lesen)?|اقرأ الخبر من المصدر|читать (в )?первоисточник[еа]?)$",
+    re.IGNORECASE,
+)
+
+#: Labels written just before a link to the original: "Source: <a>Agency</a>".
+ORIGINAL_LINK_LABEL = re.compile(
+    r"(^|\s)(source|sources|quelle|fuente|fonte|источник|المصدر)\s*:\s*$", re.IGNORECASE
+)
+
+
+def _original(tree: HtmlElement, url: str | None, canonical: str | None) -> Found:
+    """The original publisher's URL, when the page names it: a "Source Link" / "Read the
+    original" anchor to another site, else a canonical URL on another site."""
+    for anchor in tree.iter("a"):
+        href = _absolute(anchor.get("href"), url)
+        if href is None or urlsplit(href).scheme not in ("http", "https"):
+            continue
+        if not _other_site(href, url):
+            continue
+        text = normalize_space(anchor.text_content())
+        before = _text_before(anchor)
+        if ORIGINAL_LINK_TEXT.match(text) or ORIGINAL_LINK_LABEL.search(before):
+            return href, "page"
+    if canonical and url and _other_site(canonical, url):
+        return canonical, "meta"
+    return None
+
+
+def _other_site(href: str, url: str | None) -> bool:
+    if url is None:
+        return True
+    host = (urlsplit(href).hostname or "").removeprefix("www.")
+    return host != (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def _text_before(anchor: HtmlElement) -> str:
+    """The text of the anchor's parent that comes right before it (its label, if any)."""
+    previous = anchor.getprevious()
+    if previous is not None:
+        return normalize_space(previous.tail or "")
+    parent = anchor.getparent()
+    return normalize_space(parent.text or "") if parent is not None else ""
 
 
 def _value(found: Found) -> str | None:

@@ -52,6 +52,7 @@ class Metadata:
     tags: tuple[str, ...] = ()
     organisation: str | None = None
     sources: tuple[str, ...] = ()
+    original_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Article:
     tags: tuple[str, ...] = ()
     organisation: str | None = None
     sources: tuple[str, ...] = ()
+    original_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
