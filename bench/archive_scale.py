@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from launcher import LAUNCHER, BenchError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault import archive, db, pipeline
@@ -196,27 +197,6 @@ EXPORT_SIZES = (0.1, 0.5, 1.0)
 # model) the figure would be this process's. So the command is forked from a bare `python
 # -I -S` (~8 MiB, below any Python child's own peak; Linux) that times it and writes "wall
 # cpu maxrss_kib" to argv[1]. ru_maxrss is in KiB on Linux (bytes on macOS).
-LAUNCHER = """\
-import os, sys, time
-start = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execvp(sys.argv[2], sys.argv[2:])
-    finally:
-        os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-wall = time.perf_counter() - start
-with open(sys.argv[1], "w") as report:
-    report.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
-sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)
-"""
-
-
-class BenchError(Exception):
-    """A benchmarked command failed or left the wrong result."""
-
-
 # --- text ----------------------------------------------------------------------------------
 
 

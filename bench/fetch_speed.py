@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from launcher import LAUNCHER, BenchError
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "fixtures" / "pages" / "seed-wordpress-euronews-copy.html"
 # The fixture's article slug; each served page gets it with a fixed-width "-NNN" suffix, so
@@ -56,27 +58,6 @@ with requests.Session() as s:
 # pass` would show ~36 MiB. So the command is forked from a bare `python -I -S` (~8 MiB, below
 # any Python child's own peak; Linux) that times it and writes "wall cpu maxrss_kib" to argv[1].
 # ru_maxrss is in KiB on Linux (bytes on macOS).
-LAUNCHER = """\
-import os, sys, time
-start = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execvp(sys.argv[2], sys.argv[2:])
-    finally:
-        os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-wall = time.perf_counter() - start
-with open(sys.argv[1], "w") as report:
-    report.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
-sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)
-"""
-
-
-class BenchError(Exception):
-    """A benchmarked command failed or left the wrong result."""
-
-
 # --- the page ---------------------------------------------------------------------------
 
 

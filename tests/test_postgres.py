@@ -54,6 +54,7 @@ from test_archive import (  # noqa: F401
     test_the_same_article_under_another_url_is_one_article,
     test_to_article_gives_back_the_public_record,
 )
+from test_query import SLUGS
 
 
 @pytest.fixture
@@ -484,19 +485,8 @@ def test_revisits_history_and_reextract_on_postgres(
 
 # --- search, export and stats on PostgreSQL -----------------------------------------------
 
-#: Fixture pages for the search archive: English articles from ten sites.
-SEARCH_SLUGS = (
-    "seed-wordpress-euronews-copy",
-    "academic-commentary-three-authors",
-    "amp-tech-article",
-    "bigcms-data-component-two-authors",
-    "data-table-reservoir-levels",
-    "drupal-regional-comments",
-    "liveblog-storm",
-    "substack-newsletter-post",
-    "wire-agency-original-signoff",
-    "wordpress-newspack-nonprofit",
-)
+#: The same ten English fixture pages as the SQLite search tests.
+SEARCH_SLUGS = SLUGS
 SEARCH_WHEN = datetime(2025, 11, 20, 8, 0, tzinfo=UTC)
 
 
