@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsvault.errors import InvalidURL
-from newsvault.urls import canonicalize, check_url, host_of, redact, robots_url
+from newsvault.urls import canonicalize, check_url, host_of, redact, robots_url, same_site
 
 
 @pytest.mark.parametrize(
@@ -106,3 +106,15 @@ def test_redact() -> None:
 )
 def test_robots_url(url: str, robots: str) -> None:
     assert robots_url(url) == robots
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("https://www.news.example/a", "http://news.example/b", True),
+        ("https://news.example/a", "https://amp.news.example/a", False),
+        ("https://news.example/a", "https://other.example/a", False),
+    ],
+)
+def test_same_site(a: str, b: str, same: bool) -> None:
+    assert same_site(a, b) is same

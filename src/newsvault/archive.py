@@ -35,6 +35,7 @@ from newsvault.models import (
     Source,
 )
 from newsvault.records import Article, FeedItem, Page
+from newsvault.urls import same_site
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -187,24 +188,18 @@ def _update(
 def _existing(session: Session, page: Page, article: Article) -> ArticleRow | None:
     """The article already archived under this page's URL, final URL or same-site canonical."""
     candidates = [page.url, page.final_url]
-    if article.canonical_url and _same_site(article.canonical_url, page.final_url):
+    if article.canonical_url and same_site(article.canonical_url, page.final_url):
         candidates.append(article.canonical_url)
     query = select(ArticleURL.article_id).where(ArticleURL.url.in_(candidates)).limit(1)
     article_id = session.scalar(query)
     return session.get(ArticleRow, article_id) if article_id is not None else None
 
 
-def _same_site(a: str, b: str) -> bool:
-    return (urlsplit(a).hostname or "").removeprefix("www.") == (
-        urlsplit(b).hostname or ""
-    ).removeprefix("www.")
-
-
 def _remember_urls(
     session: Session, article_id: int, page: Page, article: Article, now: datetime
 ) -> None:
     urls = [page.url, page.final_url]
-    if article.canonical_url and _same_site(article.canonical_url, page.final_url):
+    if article.canonical_url and same_site(article.canonical_url, page.final_url):
         urls.append(article.canonical_url)
     for url in dict.fromkeys(urls):
         if session.get(ArticleURL, url) is None:

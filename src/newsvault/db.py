@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault.errors import StorageError
@@ -230,7 +230,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             connection.commit()
             return before, SCHEMA_REVISION
     except DBAPIError as exc:
-        raise StorageError(f"{where} could not be opened or upgraded: {_reason(exc)}") from exc
+        raise StorageError(f"{where} could not be opened or upgraded: {reason(exc)}") from exc
 
 
 def include_object(
@@ -275,7 +275,7 @@ def _describe(engine: Engine) -> str:
     return f"the database {engine.url.render_as_string(hide_password=True)}"
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def reason(exc: BaseException) -> str:
     """The database's own words, first line only, without SQLAlchemy's decoration."""
     original = getattr(exc, "orig", None)
     text = str(original if original is not None else exc)

@@ -24,6 +24,7 @@ from newsvault.clean import (
     words,
 )
 from newsvault.records import Metadata
+from newsvault.urls import same_site
 
 # ---------------------------------------------------------------------------------------------
 # Where each field is looked for, best source first. <meta> names are matched lower-cased
@@ -264,22 +265,15 @@ def _original(tree: HtmlElement, url: str | None, canonical: str | None) -> Foun
         href = _absolute(anchor.get("href"), url)
         if href is None or urlsplit(href).scheme not in ("http", "https"):
             continue
-        if not _other_site(href, url):
+        if url is not None and same_site(href, url):
             continue
         text = normalize_space(anchor.text_content())
         before = _text_before(anchor)
         if ORIGINAL_LINK_TEXT.match(text) or ORIGINAL_LINK_LABEL.search(before):
             return href, "page"
-    if canonical and url and _other_site(canonical, url):
+    if canonical and url and not same_site(canonical, url):
         return canonical, "meta"
     return None
-
-
-def _other_site(href: str, url: str | None) -> bool:
-    if url is None:
-        return True
-    host = (urlsplit(href).hostname or "").removeprefix("www.")
-    return host != (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def _text_before(anchor: HtmlElement) -> str:

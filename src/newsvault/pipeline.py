@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsvault import archive, feeds, urls
+from newsvault import archive, db, feeds, urls
 from newsvault.article import EXTRACTOR_VERSION, extract
 from newsvault.encoding import binary_kind, decode_html
 from newsvault.errors import FeedError, FetchError, NewsvaultError, StorageError
@@ -97,7 +97,7 @@ def store(
             if evidence:
                 archive.record_feed_items(session, evidence, page.fetched_at)
     except SQLAlchemyError as exc:
-        error = StorageError(f"the article could not be stored: {_first_line(exc)}")
+        error = StorageError(f"the article could not be stored: {db.reason(exc)}")
         record_failure(sessions, url, started_at, duration, page, error)
         raise error from exc
     return saved
@@ -199,8 +199,3 @@ def record_failure(
             )
     except SQLAlchemyError:
         log.warning("could not record the failed fetch of %s in the archive", urls.redact(url))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -79,6 +79,13 @@ def host_of(url: str) -> str:
     return urlsplit(check_url(url)).hostname or ""
 
 
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs are on the same site: the same host, a leading "www." aside."""
+    return (urlsplit(a).hostname or "").removeprefix("www.") == (
+        urlsplit(b).hostname or ""
+    ).removeprefix("www.")
+
+
 def redact(url: str) -> str:
     """Return `url` with any user:password@ replaced by ***@, for messages and logs.
 
