@@ -56,9 +56,9 @@ PSS_EVERY = 4
 
 # Runs the command for measure(). It is forked from a bare `python -I -S` (~8 MiB; a child's
 # ru_maxrss counts the memory it had before exec, so not the harness's). The launcher makes
-# itself a child subreaper: newsvault extracts in a forkserver pool, and the forkserver is
-# never waited for by newsvault, so its CPU (and its workers') would be missing from the
-# command's own wait4 figures; orphaned, it is reparented to the launcher, which reaps it.
+# itself a child subreaper: a helper process that the command never waits for (a
+# multiprocessing forkserver, as newsvault's extraction pool once was) would be missing from
+# the command's own wait4 figures; orphaned, it is reparented to the launcher, which reaps it.
 # After the command exits (that is the wall time), the launcher waits up to LINGER_S for such
 # leftovers, kills what is still there, then reads RUSAGE_CHILDREN: CPU of every process of
 # the tree, and the largest single RSS. Meanwhile a thread samples /proc every SAMPLE_S for
@@ -579,7 +579,7 @@ def print_results(results: list[Result]) -> None:
 
 
 def roles(sample: Sample) -> list[tuple[str, int]]:
-    """Each process of the tree by role (main, forkserver, pool worker...) and peak RSS."""
+    """Each process of the tree by role (main, extraction worker...) and peak RSS."""
     commands = {pid: command for pid, _, command, _ in sample.processes}
     named = []
     for _, parent, command, kib in sample.processes:
@@ -587,6 +587,8 @@ def roles(sample: Sample) -> list[tuple[str, int]]:
             role = "pool worker" if "forkserver" in commands.get(parent, "") else "forkserver"
         elif "resource_tracker" in command:
             role = "resource tracker"
+        elif "newsvault.worker" in command:
+            role = "extraction worker"
         else:
             role = Path(command.split(" ")[1 if "python" in command else 0]).name or "main"
         named.append((role, kib))

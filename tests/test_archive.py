@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsvault import archive, db
+from newsvault.fingerprint import fingerprint
 from newsvault.models import (
     ArticleAuthor,
     ArticleRow,
@@ -254,3 +255,51 @@ def test_copies_of_one_story_on_two_sites_are_linked(sessions: sessionmaker[Sess
         assert pairs == [(second.article_id, first.article_id)]
         assert session.get_one(ArticleRow, second.article_id).original_url == ARTICLE.url
         assert session.get_one(ArticleRow, first.article_id).original_url is None
+
+
+def test_a_fingerprint_handed_in_is_stored_as_the_one_computed(
+    sessions: sessionmaker[Session],
+) -> None:
+    wire = dataclasses.replace(ARTICLE, text=LONG_TEXT)
+    computed = _save(sessions, _page(), wire)
+    other = "https://other.example/copy"
+    with sessions.begin() as session:
+        given = archive.save_article(
+            session,
+            _page(url=other, final_url=other),
+            dataclasses.replace(wire, url=other, canonical_url=None),
+            extractor_version="test-1",
+            derived=fingerprint(wire),
+        )
+    columns = (ArticleRow.word_count, ArticleRow.content_hash, ArticleRow.simhash)
+    with sessions() as session:
+        first, second = (
+            session.execute(select(*columns).where(ArticleRow.id == saved.article_id)).one()
+            for saved in (computed, given)
+        )
+        assert first == second
+        assert first.simhash is not None
+        assert session.scalar(select(func.count()).select_from(NearDuplicate)) == 1
+
+
+def test_a_schedule_sets_the_first_revisit_of_a_new_article_only(
+    sessions: sessionmaker[Session],
+) -> None:
+    policy = archive.RevisitPolicy(after=(3600.0, 21600.0), max_age=604800.0)
+    with sessions.begin() as session:
+        saved = archive.save_article(
+            session, _page(), ARTICLE, extractor_version="test-1", schedule=policy
+        )
+    later = _page(fetched_at=WHEN + timedelta(hours=2))
+    edited = dataclasses.replace(ARTICLE, text=ARTICLE.text + "\n\nA correction.")
+    with sessions.begin() as session:
+        archive.save_article(session, later, edited, extractor_version="test-1", schedule=policy)
+    with sessions() as session:
+        row = session.get_one(ArticleRow, saved.article_id)
+        assert row.next_check_at == WHEN + timedelta(hours=1)  # not moved by the update
+        assert row.checks == 0
+    unscheduled = "https://news.example/unscheduled"
+    other = dataclasses.replace(ARTICLE, url=unscheduled, canonical_url=None)
+    plain = _save(sessions, _page(url=unscheduled, final_url=unscheduled), other)
+    with sessions() as session:
+        assert session.get_one(ArticleRow, plain.article_id).next_check_at is None

@@ -128,6 +128,7 @@ def test_kill_9_at_random_points_loses_nothing_and_the_next_run_completes(tmp_pa
         feeds, expected = serve_stories(sites, 100)
         command = newsvault(db, "--quiet", *FAST_RUN, *(f"--feed={f}" for f in feeds))
         counts: list[int] = []
+        outran = False  # a run archived everything before its kill came: nothing left to kill
         for _ in range(KILLS):
             start = articles_count(db)
             victim = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
@@ -136,18 +137,21 @@ def test_kill_9_at_random_points_loses_nothing_and_the_next_run_completes(tmp_pa
             else:  # amid the writes, a random number of articles further on
                 _wait_for(db, start + chance.randint(1, 40), victim)
                 time.sleep(chance.uniform(0, 0.05))
-            os.killpg(victim.pid, signal.SIGKILL)
-            victim.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(victim.pid, signal.SIGKILL)
+            outran = victim.wait() == 0
             counts.append(articles_count(db))
             check_whole(db, checked)
-        assert counts[-1] > counts[0], f"no progress across the kills (seed {seed}): {counts}"
+            if outran:
+                break
+        assert counts[-1] > counts[0] or outran, f"no progress across the kills (seed {seed})"
         finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert finished.returncode == 0, finished.stderr
     assert {row[0] for row in rows(db, "select url from articles")} == expected, f"seed {seed}"
     check_whole(db, checked)
     statuses = [row[0] for row in rows(db, "select status from runs order by id")]
     assert statuses[-1] == "completed"
-    assert set(statuses[:-1]) <= {"killed"}, statuses
+    assert set(statuses[:-1]) <= ({"killed", "completed"} if outran else {"killed"}), statuses
 
 
 def _wait_for(db: Path, count: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "newsvault"
 LAYERS = {
     "errors": 0,
     "similarity": 0,
+    "fingerprint": 1,
     "records": 0,
     "urls": 0,
     "config": 1,
@@ -27,6 +28,7 @@ LAYERS = {
     "lock": 3,
     "runner": 4,
     "fetch": 2,
+    "worker": 2,
     "models": 2,
     "db": 3,
     "archive": 3,
@@ -56,7 +58,7 @@ OWNERS = {"requests": {"fetch"}, "urllib3": {"fetch"}, "click": {"cli"}}
 #: Packages the pure stages must never touch.
 IMPURE = {"requests", "urllib3", "sqlalchemy", "alembic", "click"}
 PURE = {"errors", "records", "urls", "similarity", "config", "encoding", "clean", "metadata",
-        "render", "feeds", "content", "article"}  # fmt: skip
+        "render", "feeds", "content", "article", "fingerprint"}  # fmt: skip
 
 
 def _imports(module: str) -> tuple[set[str], set[str]]:

@@ -7,7 +7,6 @@ pipeline can give each article one short transaction of its own.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,10 +14,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Insert,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from newsvault import similarity
+from newsvault.fingerprint import Fingerprint, fingerprint
 from newsvault.models import (
     ArticleAuthor,
     ArticleRow,
@@ -62,8 +73,6 @@ ARTICLE_FIELDS = (
     "markdown",
 )
 
-_WORD = re.compile(r"\w+")
-
 
 @dataclass(frozen=True, slots=True)
 class Saved:
@@ -86,33 +95,82 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _article_values(article: Article) -> dict[str, Any]:
+def _article_values(article: Article, derived: Fingerprint | None = None) -> dict[str, Any]:
+    """The article's columns; `derived` (its fingerprint) is computed when not given."""
+    if derived is None:
+        derived = fingerprint(article)
     values: dict[str, Any] = {name: getattr(article, name) for name in ARTICLE_FIELDS}
     values["authors"] = list(article.authors)
     values["tags"] = list(article.tags)
     values["sources"] = dict(entry.split(":", 1) for entry in article.sources)
     values["published_at"] = parse_time(article.published_at)
     values["modified_at"] = parse_time(article.modified_at)
-    values["word_count"] = len(_WORD.findall(article.text))
-    values["content_hash"] = similarity.content_hash(article.title, article.text)
-    values["simhash"] = similarity.simhash(article.text)
+    values["word_count"] = derived.word_count
+    values["content_hash"] = derived.content_hash
+    values["simhash"] = derived.simhash
     return values
 
 
-def source_for(session: Session, host: str, name: str | None, now: datetime) -> Source:
-    """The sources row for a host, created on first sight; a site name fills a missing one."""
-    source = session.scalars(select(Source).where(Source.host == host)).one_or_none()
-    if source is None:
-        source = Source(host=host, name=name, first_seen_at=now)
-        session.add(source)
-        session.flush()
-    elif source.name is None and name:
-        source.name = name
-    return source
+# --- statements -------------------------------------------------------------------------------
+# Built once: SQLAlchemy caches their compiled SQL, and building a statement for each row costs
+# more than running it. Executed on the session's connection, they skip the ORM's unit of work.
+
+_INSERT_ARTICLE = insert(ArticleRow)
+_INSERT_SOURCE = insert(Source)
+_INSERT_AUTHOR = insert(Author)
+_INSERT_ARTICLE_AUTHOR = insert(ArticleAuthor)
+_INSERT_URL = insert(ArticleURL)
+_INSERT_VERSION = insert(ArticleVersion)
+_INSERT_NEAR_DUPLICATE = insert(NearDuplicate)
+_INSERT_BANDS = insert(SimhashBand)
+_INSERT_RAW = insert(RawPage)
+_INSERT_FETCH = insert(Fetch)
+_INSERT_FEED_ITEM = insert(FeedItemRow)
+
+_SOURCE_BY_HOST = select(Source.id, Source.name).where(Source.host == bindparam("host"))
+_ARTICLE_BY_URLS = (
+    select(ArticleURL.article_id)
+    .where(ArticleURL.url.in_(bindparam("urls", expanding=True)))
+    .limit(1)
+)
+_KNOWN_URLS = select(ArticleURL.url).where(ArticleURL.url.in_(bindparam("urls", expanding=True)))
+_AUTHORS_BY_NAME = select(Author.name, Author.id).where(
+    Author.name.in_(bindparam("names", expanding=True))
+)
+_LATEST_VERSION = select(func.max(ArticleVersion.version)).where(
+    ArticleVersion.article_id == bindparam("article_id")
+)
+_LINKED = select(NearDuplicate.other_id).where(NearDuplicate.article_id == bindparam("article_id"))
+#: Other articles sharing at least one SimHash band (value_0 ... value_3) with article_id.
+_SIMHASH_CANDIDATES = select(ArticleRow.id, ArticleRow.simhash).where(
+    ArticleRow.id.in_(
+        select(SimhashBand.article_id).where(
+            or_(
+                *(
+                    and_(SimhashBand.band == band, SimhashBand.value == bindparam(f"value_{band}"))
+                    for band in range(similarity.BANDS)
+                )
+            ),
+            SimhashBand.article_id != bindparam("article_id"),
+        )
+    )
+)
+_RAW_DIGEST = select(RawPage.id, RawPage.body_sha256).where(
+    RawPage.article_id == bindparam("article_id")
+)
+_FEED_ITEM = select(FeedItemRow.id).where(
+    FeedItemRow.feed_id == bindparam("feed_id"), FeedItemRow.url == bindparam("url")
+)
 
 
 def save_article(
-    session: Session, page: Page, article: Article, *, extractor_version: str
+    session: Session,
+    page: Page,
+    article: Article,
+    *,
+    extractor_version: str,
+    derived: Fingerprint | None = None,
+    schedule: RevisitPolicy | None = None,
 ) -> Saved:
     """Insert or update the article reached at page.url; flushes, never commits.
 
@@ -120,49 +178,85 @@ def save_article(
     same site) is one row, and every URL is kept in `article_urls`. A re-fetch that extracts
     the same values changes no article column; a real change of title or text also stores a
     revision in `article_versions`. The raw page is replaced only when its bytes differ.
+    `derived` is the article's fingerprint when the caller has it already; `schedule` sets a
+    new article's first revisit (`run` archives with one).
+
+    Rows are written with Core statements on the session's connection: the ORM's unit of
+    work costs several times more per row, and a new article is a dozen rows.
     """
-    now = page.fetched_at
-    values = _article_values(article)
-    row = _existing(session, page, article)
-    if row is None:
-        row = _insert(session, page, article, values, extractor_version)
-        outcome: Outcome = "new"
-    else:
-        outcome = _update(session, row, page, values, extractor_version)
-    _remember_urls(session, row.id, page, article, now)
-    _store_raw(session, row.id, page)
-    session.flush()
-    return Saved(row.id, outcome)
+    values = _article_values(article, derived)
+    urls = _urls_of(page, article)
+    article_id = _existing_id(session, urls)
+    if article_id is None:
+        article_id = _insert(session, page, article, values, extractor_version, schedule)
+        _add_urls(session, article_id, urls, page.fetched_at)
+        _insert_raw(session, article_id, page)
+        return Saved(article_id, "new")
+    outcome = _update(session, article_id, page, values, extractor_version)
+    _remember_urls(session, article_id, urls, page.fetched_at)
+    _store_raw(session, article_id, page)
+    return Saved(article_id, outcome)
+
+
+def _core(session: Session) -> Connection:
+    """The session's connection (its transaction), for Core statements."""
+    return session.connection()
+
+
+def _insert_one(connection: Connection, statement: Insert, row: dict[str, Any]) -> int:
+    """Run a prepared INSERT for one row; its new primary key."""
+    key = connection.execute(statement, row).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _source_id(session: Session, host: str, name: str | None, now: datetime) -> int:
+    """The sources row for a host, created on first sight; a site name fills a missing one."""
+    connection = _core(session)
+    found = connection.execute(_SOURCE_BY_HOST, {"host": host}).first()
+    if found is None:
+        return _insert_one(
+            connection, _INSERT_SOURCE, {"host": host, "name": name, "first_seen_at": now}
+        )
+    source_id, known = found
+    if known is None and name:
+        connection.execute(update(Source).where(Source.id == source_id).values(name=name))
+    return int(source_id)
 
 
 def _insert(
-    session: Session, page: Page, article: Article, values: dict[str, Any], version: str
-) -> ArticleRow:
+    session: Session,
+    page: Page,
+    article: Article,
+    values: dict[str, Any],
+    version: str,
+    schedule: RevisitPolicy | None,
+) -> int:
     now = page.fetched_at
     host = urlsplit(page.final_url).hostname or ""
-    source = source_for(session, host, article.site_name, now)
-    row = ArticleRow(
-        url=page.url,
-        final_url=page.final_url,
-        source_id=source.id,
-        extractor_version=version,
-        first_seen_at=now,
-        fetched_at=now,
-        updated_at=now,
-        checks=0,
+    row = {
         **values,
-    )
-    session.add(row)
-    session.flush()
-    _set_authors(session, row.id, list(article.authors), now)
-    _add_version(session, row, now)
-    _index_simhash(session, row, now)
-    return row
+        "url": page.url,
+        "final_url": page.final_url,
+        "source_id": _source_id(session, host, article.site_name, now),
+        "extractor_version": version,
+        "first_seen_at": now,
+        "fetched_at": now,
+        "updated_at": now,
+        "next_check_at": schedule.next_check(now, 0, now) if schedule is not None else None,
+        "checks": 0,
+    }
+    article_id = _insert_one(_core(session), _INSERT_ARTICLE, row)
+    _set_authors(session, article_id, list(article.authors), now, new=True)
+    _add_version(session, article_id, row, now, new=True)
+    _index_simhash(session, article_id, row["simhash"], now, new=True)
+    return article_id
 
 
 def _update(
-    session: Session, row: ArticleRow, page: Page, values: dict[str, Any], version: str
+    session: Session, article_id: int, page: Page, values: dict[str, Any], version: str
 ) -> Outcome:
+    row = session.get_one(ArticleRow, article_id)
     now = page.fetched_at
     changed = {name: value for name, value in values.items() if getattr(row, name) != value}
     if page.final_url != row.final_url:
@@ -179,108 +273,148 @@ def _update(
     if "authors" in changed:
         _set_authors(session, row.id, row.authors, now)
     if revised:
-        _add_version(session, row, now)
+        _add_version(session, row.id, _version_values(row), now)
     if "simhash" in changed:
-        _index_simhash(session, row, now)
+        _index_simhash(session, row.id, row.simhash, now)
     return "updated"
 
 
-def _existing(session: Session, page: Page, article: Article) -> ArticleRow | None:
-    """The article already archived under this page's URL, final URL or same-site canonical."""
-    candidates = [page.url, page.final_url]
-    if article.canonical_url and same_site(article.canonical_url, page.final_url):
-        candidates.append(article.canonical_url)
-    query = select(ArticleURL.article_id).where(ArticleURL.url.in_(candidates)).limit(1)
-    article_id = session.scalar(query)
-    return session.get(ArticleRow, article_id) if article_id is not None else None
-
-
-def _remember_urls(
-    session: Session, article_id: int, page: Page, article: Article, now: datetime
-) -> None:
+def _urls_of(page: Page, article: Article) -> list[str]:
+    """The URLs an article is reached under: as asked, as served, and its same-site canonical."""
     urls = [page.url, page.final_url]
     if article.canonical_url and same_site(article.canonical_url, page.final_url):
         urls.append(article.canonical_url)
-    for url in dict.fromkeys(urls):
-        if session.get(ArticleURL, url) is None:
-            session.add(ArticleURL(url=url, article_id=article_id, first_seen_at=now))
+    return list(dict.fromkeys(urls))
 
 
-def _set_authors(session: Session, article_id: int, names: list[str], now: datetime) -> None:
-    session.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
-    for position, name in enumerate(dict.fromkeys(names)):
-        author = session.scalars(select(Author).where(Author.name == name)).one_or_none()
-        if author is None:
-            author = Author(name=name, first_seen_at=now)
-            session.add(author)
-            session.flush()
-        session.add(ArticleAuthor(article_id=article_id, author_id=author.id, position=position))
+def _existing_id(session: Session, urls: list[str]) -> int | None:
+    """The article already archived under one of these URLs."""
+    found = _core(session).execute(_ARTICLE_BY_URLS, {"urls": urls}).scalar()
+    return int(found) if found is not None else None
 
 
-def _add_version(session: Session, row: ArticleRow, now: datetime) -> None:
-    latest = session.scalar(
-        select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == row.id)
-    )
-    session.add(
-        ArticleVersion(
-            article_id=row.id,
-            version=(latest or 0) + 1,
-            fetched_at=now,
-            title=row.title,
-            byline=row.byline,
-            description=row.description,
-            text=row.text,
-            content_hash=row.content_hash,
-            extractor_version=row.extractor_version,
-        )
-    )
+def _add_urls(session: Session, article_id: int, urls: list[str], now: datetime) -> None:
+    rows = [{"url": url, "article_id": article_id, "first_seen_at": now} for url in urls]
+    _core(session).execute(_INSERT_URL, rows)
 
 
-def _index_simhash(session: Session, row: ArticleRow, now: datetime) -> None:
-    """Index the article's SimHash and link it to the stories it copies (or that copy it)."""
-    session.execute(delete(SimhashBand).where(SimhashBand.article_id == row.id))
-    if row.simhash is None:
+def _remember_urls(session: Session, article_id: int, urls: list[str], now: datetime) -> None:
+    known = set(_core(session).execute(_KNOWN_URLS, {"urls": urls}).scalars())
+    fresh = [url for url in urls if url not in known]
+    if fresh:
+        _add_urls(session, article_id, fresh, now)
+
+
+def _set_authors(
+    session: Session, article_id: int, names: list[str], now: datetime, *, new: bool = False
+) -> None:
+    """Link an article to its authors, in order; an author seen for the first time is added."""
+    connection = _core(session)
+    if not new:
+        connection.execute(delete(ArticleAuthor).where(ArticleAuthor.article_id == article_id))
+    unique = list(dict.fromkeys(names))
+    if not unique:
         return
-    pairs = similarity.bands(row.simhash)
-    matches = select(SimhashBand.article_id).where(
-        or_(*(and_(SimhashBand.band == b, SimhashBand.value == v) for b, v in pairs)),
-        SimhashBand.article_id != row.id,
-    )
-    candidates = select(ArticleRow.id, ArticleRow.simhash).where(ArticleRow.id.in_(matches))
-    for other_id, other_hash in session.execute(candidates):
-        if other_hash is None:
-            continue
-        bits = similarity.distance(row.simhash, other_hash)
-        if (
-            bits <= similarity.NEAR_DUPLICATE_BITS
-            and session.get(NearDuplicate, (row.id, other_id)) is None
-        ):
-            session.add(
-                NearDuplicate(
-                    article_id=row.id, other_id=other_id, similarity=1 - bits / 64, found_at=now
-                )
+    found = connection.execute(_AUTHORS_BY_NAME, {"names": unique})
+    ids: dict[str, int] = {name: author_id for name, author_id in found}
+    for name in unique:
+        if name not in ids:
+            ids[name] = _insert_one(
+                connection, _INSERT_AUTHOR, {"name": name, "first_seen_at": now}
             )
-    session.add_all(SimhashBand(band=b, value=v, article_id=row.id) for b, v in pairs)
+    links = [
+        {"article_id": article_id, "author_id": ids[name], "position": position}
+        for position, name in enumerate(unique)
+    ]
+    connection.execute(_INSERT_ARTICLE_AUTHOR, links)
+
+
+#: The article columns a revision keeps.
+VERSION_FIELDS = ("title", "byline", "description", "text", "content_hash", "extractor_version")
+
+
+def _version_values(row: ArticleRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in VERSION_FIELDS}
+
+
+def _add_version(
+    session: Session, article_id: int, values: dict[str, Any], now: datetime, *, new: bool = False
+) -> None:
+    """Store the article's current title and text as its next revision (1 for a new one)."""
+    connection = _core(session)
+    latest = None
+    if not new:
+        latest = connection.execute(_LATEST_VERSION, {"article_id": article_id}).scalar()
+    version = {name: values[name] for name in VERSION_FIELDS}
+    version.update(article_id=article_id, version=(latest or 0) + 1, fetched_at=now)
+    connection.execute(_INSERT_VERSION, version)
+
+
+def _index_simhash(
+    session: Session, article_id: int, simhash: int | None, now: datetime, *, new: bool = False
+) -> None:
+    """Index the article's SimHash and link it to the stories it copies (or that copy it)."""
+    connection = _core(session)
+    if not new:
+        connection.execute(delete(SimhashBand).where(SimhashBand.article_id == article_id))
+    if simhash is None:
+        return
+    pairs = similarity.bands(simhash)
+    linked: set[int] = set()
+    if not new:
+        linked.update(connection.execute(_LINKED, {"article_id": article_id}).scalars())
+    params: dict[str, int] = {f"value_{band}": value for band, value in pairs}
+    params["article_id"] = article_id
+    copies = []
+    for other_id, other_hash in connection.execute(_SIMHASH_CANDIDATES, params).all():
+        if other_hash is None or other_id in linked:
+            continue
+        bits = similarity.distance(simhash, other_hash)
+        if bits <= similarity.NEAR_DUPLICATE_BITS:
+            linked.add(other_id)
+            copies.append(
+                {
+                    "article_id": article_id,
+                    "other_id": other_id,
+                    "similarity": 1 - bits / 64,
+                    "found_at": now,
+                }
+            )
+    if copies:
+        connection.execute(_INSERT_NEAR_DUPLICATE, copies)
+    bands = [{"band": b, "value": v, "article_id": article_id} for b, v in pairs]
+    connection.execute(_INSERT_BANDS, bands)
+
+
+def _raw_values(page: Page, digest: str) -> dict[str, Any]:
+    return {
+        "final_url": page.final_url,
+        "status": page.status,
+        "headers": dict(page.headers),
+        "encoding": page.encoding,
+        "compression": "zlib",
+        "body": zlib.compress(page.content, RAW_COMPRESSION_LEVEL),
+        "body_size": len(page.content),
+        "body_sha256": digest,
+        "fetched_at": page.fetched_at,
+    }
+
+
+def _insert_raw(session: Session, article_id: int, page: Page) -> None:
+    values = _raw_values(page, hashlib.sha256(page.content).hexdigest())
+    _core(session).execute(_INSERT_RAW, {"article_id": article_id, **values})
 
 
 def _store_raw(session: Session, article_id: int, page: Page) -> None:
+    """Keep the page the article was last extracted from; the same bytes again change nothing."""
     digest = hashlib.sha256(page.content).hexdigest()
-    raw = session.scalars(select(RawPage).where(RawPage.article_id == article_id)).one_or_none()
-    if raw is not None and raw.body_sha256 == digest:
-        return
-    if raw is None:
-        raw = RawPage(article_id=article_id)
-        session.add(raw)
-    raw.final_url = page.final_url
-    raw.status = page.status
-    raw.headers = dict(page.headers)
-    raw.encoding = page.encoding
-    raw.compression = "zlib"
-    raw.body = zlib.compress(page.content, RAW_COMPRESSION_LEVEL)
-    raw.body_size = len(page.content)
-    raw.body_sha256 = digest
-    raw.fetched_at = page.fetched_at
-    session.flush()
+    connection = _core(session)
+    found = connection.execute(_RAW_DIGEST, {"article_id": article_id}).first()
+    if found is None:
+        _insert_raw(session, article_id, page)
+    elif found.body_sha256 != digest:
+        change = update(RawPage).where(RawPage.id == found.id)
+        connection.execute(change, _raw_values(page, digest))
 
 
 def raw_body(raw: RawPage) -> bytes:
@@ -303,23 +437,21 @@ def record_fetch(
     error_kind: str | None = None,
     message: str | None = None,
     article_id: int | None = None,
-) -> Fetch:
+) -> None:
     """Add one row to `fetches`: every attempt, whatever its outcome."""
-    fetch = Fetch(
-        url=url,
-        final_url=final_url,
-        started_at=started_at,
-        duration_ms=round(duration * 1000),
-        status=status,
-        outcome=outcome,
-        error_kind=error_kind,
-        message=message,
-        bytes=size,
-        article_id=article_id,
-    )
-    session.add(fetch)
-    session.flush()
-    return fetch
+    row = {
+        "url": url,
+        "final_url": final_url,
+        "started_at": started_at,
+        "duration_ms": round(duration * 1000),
+        "status": status,
+        "outcome": outcome,
+        "error_kind": error_kind,
+        "message": message,
+        "bytes": size,
+        "article_id": article_id,
+    }
+    _core(session).execute(_INSERT_FETCH, row)
 
 
 def find_article(session: Session, key: str) -> ArticleRow | None:
@@ -398,15 +530,6 @@ class Due:
     article_id: int
     url: str
     content_hash: str
-
-
-def schedule_first_check(
-    session: Session, article_id: int, policy: RevisitPolicy, now: datetime
-) -> None:
-    """Set the first revisit of an article just archived (first_seen_at + first interval)."""
-    row = session.get_one(ArticleRow, article_id)
-    row.next_check_at = policy.next_check(row.first_seen_at, row.checks, now)
-    session.flush()
 
 
 def record_check(
@@ -534,7 +657,7 @@ def apply_reextraction(
     if "authors" in changed:
         _set_authors(session, row.id, row.authors, now)
     if "simhash" in changed:
-        _index_simhash(session, row, now)
+        _index_simhash(session, row.id, row.simhash, now)
     return bool(changed)
 
 
@@ -614,21 +737,23 @@ def known_urls(session: Session, urls: list[str]) -> set[str]:
 
 def record_feed_items(session: Session, items: list[tuple[int, FeedItem]], now: datetime) -> None:
     """Keep what each feed said about an archived article; a second sighting changes nothing."""
+    connection = _core(session)
+    fresh: dict[tuple[int, str], dict[str, Any]] = {}
     for feed_id, item in items:
-        values = {
-            "feed_id": feed_id,
-            "url": item.url,
-            "title": item.title,
-            "published_at": item.published_at,
-            "authors": list(item.authors),
-            "first_seen_at": now,
-        }
-        exists = select(FeedItemRow.id).where(
-            FeedItemRow.feed_id == feed_id, FeedItemRow.url == item.url
-        )
-        if session.scalar(exists) is None:
-            session.add(FeedItemRow(**values))
-    session.flush()
+        if (feed_id, item.url) in fresh:
+            continue
+        exists = connection.execute(_FEED_ITEM, {"feed_id": feed_id, "url": item.url})
+        if exists.first() is None:
+            fresh[feed_id, item.url] = {
+                "feed_id": feed_id,
+                "url": item.url,
+                "title": item.title,
+                "published_at": item.published_at,
+                "authors": list(item.authors),
+                "first_seen_at": now,
+            }
+    if fresh:
+        connection.execute(_INSERT_FEED_ITEM, list(fresh.values()))
 
 
 # --- runs ----------------------------------------------------------------------------------

@@ -1169,7 +1169,8 @@ EXIT_INTERRUPTED = 130
 @click.option(
     "--processes",
     type=click.IntRange(0, 64),
-    help="Extraction processes; default one per core (0: extract in the fetching threads).",
+    help="Extraction processes; default one fewer than the cores, since the main process "
+    "fetches and writes (0: extract in the fetching threads).",
 )
 @click.option("--max-items", type=click.IntRange(min=1), help="New items per feed; default 500.")
 @click.option(

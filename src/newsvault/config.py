@@ -62,7 +62,8 @@ class RunSettings:
         polite crawlers keep to; more looks like an attack to small sites).
     host_delay: seconds between the starts of two requests to the same host.
     workers: threads fetching at once, across all hosts (network waits, not CPU).
-    processes: extraction processes (0: extract in the fetching threads; None: one per core).
+    processes: extraction processes (0: extract in the fetching threads; None: one fewer than
+        the cores).
     max_items_per_feed: new items taken from one feed in one run; bounds a 100,000-item feed.
     max_sitemaps: child sitemaps read from one sitemap index in one run.
     retry_base / retry_max: a failing feed waits retry_base * 2**(failures-1) seconds before

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
 import http.client
 import ipaddress
+import itertools
+import os
 import re
 import socket
 import ssl
@@ -80,6 +83,9 @@ ROBOTS_MAX_BYTES = 500 * 1024
 
 #: Redirects that move a resource for good: the stored feed URL follows them (RFC 9110).
 PERMANENT_REDIRECTS = frozenset({301, 308})
+
+#: Stopped deadlines kept in the watchdog's heap before a sweep, beyond twice the live ones.
+WATCHDOG_SWEEP_MIN = 256
 
 #: Bytes read per step while streaming: small enough that the size cap and the deadline are
 #: checked often, large enough that a 2 MB page takes only ~30 steps.
@@ -170,8 +176,7 @@ class _Deadline:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._fired = False
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
+        self.stopped = False
 
     def remaining(self) -> float:
         return self.ends - time.monotonic()
@@ -189,19 +194,87 @@ class _Deadline:
             _shutdown(sock)
 
     def start(self) -> None:
-        self._timer.start()
+        _WATCHDOG.add(self)
 
     def stop(self) -> None:
-        self._timer.cancel()
         with self._lock:
+            self.stopped = True
             self._sockets.clear()
+        _WATCHDOG.forget()
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self.stopped:
+                return
             self._fired = True
             sockets = list(self._sockets)
         for sock in sockets:
             _shutdown(sock)
+
+
+class _Watchdog:
+    """One thread that fires every deadline of the process when it passes.
+
+    A timer thread per URL would cost a thread start (~0.2 ms of CPU) per request; stopped
+    deadlines are left in the heap and dropped when they come up (or in a sweep, when they
+    outnumber the live ones, so the heap stays small on a long run).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._count = itertools.count()
+        self._live = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: _Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.ends, next(self._count), deadline))
+            self._live += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is deadline:
+                self._cond.notify()
+
+    def forget(self) -> None:
+        """A deadline was stopped: sweep the heap when stopped ones are most of it."""
+        with self._cond:
+            self._live -= 1
+            if len(self._heap) > 2 * self._live + WATCHDOG_SWEEP_MIN:
+                self._heap = [entry for entry in self._heap if not entry[2].stopped]
+                heapq.heapify(self._heap)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                due = self._next_due()
+            if due is not None:
+                due.fire()
+
+    def _next_due(self) -> _Deadline | None:
+        """Wait for the earliest deadline; it once passed (None after a wake-up or a drop)."""
+        while self._heap and self._heap[0][2].stopped:
+            heapq.heappop(self._heap)
+        if not self._heap:
+            self._cond.wait()
+            return None
+        wait = self._heap[0][0] - time.monotonic()
+        if wait > 0:
+            self._cond.wait(timeout=wait)
+            return None
+        return heapq.heappop(self._heap)[2]
+
+    def reset(self) -> None:
+        """In a forked child: the thread did not come along; start afresh when needed."""
+        self._cond = threading.Condition()
+        self._heap = []
+        self._live = 0
+        self._thread = None
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.reset)
 
 
 def _shutdown(sock: socket.socket) -> None:

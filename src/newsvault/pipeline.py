@@ -17,6 +17,7 @@ from newsvault.article import EXTRACTOR_VERSION, extract
 from newsvault.encoding import binary_kind, decode_html
 from newsvault.errors import FeedError, FetchError, NewsvaultError, StorageError
 from newsvault.fetch import Fetcher
+from newsvault.fingerprint import Fingerprint
 from newsvault.records import Article, FeedItem, Page
 
 log = logging.getLogger(__name__)
@@ -73,15 +74,25 @@ def store(
     page: Page,
     article: Article,
     evidence: list[tuple[int, FeedItem]] | None = None,
+    *,
+    derived: Fingerprint | None = None,
+    schedule: archive.RevisitPolicy | None = None,
 ) -> archive.Saved:
-    """Save an extracted article with its `fetches` row (and feed evidence) in one transaction.
+    """Save an extracted article with its `fetches` row (and feed evidence) in one transaction;
+    with `schedule`, a new article gets its first revisit in the same transaction. `derived`:
+    the article's fingerprint, when it was computed with the extraction.
 
     Raises StorageError (after recording the failure) when the archive refuses the write.
     """
     try:
         with sessions.begin() as session:
             saved = archive.save_article(
-                session, page, article, extractor_version=EXTRACTOR_VERSION
+                session,
+                page,
+                article,
+                extractor_version=EXTRACTOR_VERSION,
+                derived=derived,
+                schedule=schedule,
             )
             archive.record_fetch(
                 session,
