@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from conftest import PAGES
 from newsnet import Request, Response, Site, network, rss
@@ -647,6 +649,30 @@ def test_a_terminal_sees_a_progress_line(sites: list[Site], tmp_path: Path) -> N
     text = seen.decode()
     assert "\rfeeds 1  articles 3/3  new 3  failed 0" in text
     assert "run 1: feeds polled 1" in text
+
+
+def test_a_signal_during_an_articles_commit_waits_until_it_is_counted(
+    runner: CliRunner, archive_path: Path
+) -> None:
+    """The interrupt lands right after the first article's commit, the narrowest window."""
+    with network(1) as (site,):
+        feed = site.feed(articles_on(site, 6))
+        sent: list[int] = []
+
+        def interrupt_once(session: Session) -> None:
+            if not sent and rows(archive_path, "select count(*) from articles") == [(1,)]:
+                sent.append(1)
+                os.kill(os.getpid(), signal.SIGINT)
+
+        event.listen(Session, "after_commit", interrupt_once)
+        try:
+            result = run(runner, archive_path, "--workers", "1", "--feed", feed)
+        finally:
+            event.remove(Session, "after_commit", interrupt_once)
+    assert sent
+    assert result.exit_code == 130, result.output
+    assert rows(archive_path, "select status, articles_new from runs") == [("interrupted", 1)]
+    assert rows(archive_path, "select count(*) from articles") == [(1,)]
 
 
 @pytest.mark.slow

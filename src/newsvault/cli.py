@@ -1218,7 +1218,7 @@ def run(
     settings = dataclasses.replace(settings, run=dataclasses.replace(settings.run, **given))
     engine = _open(settings)
     sessions = db.session_factory(engine, write=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # cron and systemd stop jobs with SIGTERM
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # cron and systemd stop jobs this way
     try:
         with run_lock(lock_path(settings.db_url)):
             stats = _run_locked(settings, sessions, feed_urls)
@@ -1227,6 +1227,8 @@ def run(
     except KeyboardInterrupt:
         click.echo("Error: the run was interrupted; finished articles are kept", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = stats.feeds_failed + stats.articles_failed
     sys.exit(EXIT_FAILURES_STRICT if strict and failed else 0)
 

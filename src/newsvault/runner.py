@@ -15,12 +15,15 @@ import ctypes
 import logging
 import os
 import queue
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 from typing import Concatenate, ParamSpec, TypeVar
 
 from protego import Protego
@@ -205,6 +208,54 @@ class _Heap:
 _heap = _Heap()
 
 
+class _Interrupts:
+    """Ctrl-C and SIGTERM stop a run between two results, never in the middle of one.
+
+    A signal raises KeyboardInterrupt wherever the main thread happens to be; in the middle
+    of handling a result that can fall between an article's commit and its count, and the
+    `runs` row then counts fewer articles than the archive holds. While a result is handled
+    the signal is only noted, and raised as soon as the handling ends.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.shielded = False
+        self.pending = False
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Take over the stopping signals for the block (only the main thread can)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        saved = {signum: signal.getsignal(signum) for signum in self.SIGNALS}
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._received)
+        try:
+            yield
+        finally:
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+
+    @contextmanager
+    def shielded_block(self) -> Iterator[None]:
+        self.shielded = True
+        try:
+            yield
+        finally:
+            self.shielded = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def _received(self, signum: int, frame: FrameType | None) -> None:
+        if self.shielded:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+
 # --- fetchers per host -------------------------------------------------------------------
 
 
@@ -284,6 +335,7 @@ class Run:
         self.evidence: dict[str, list[tuple[int, FeedItem]]] = {}
         self.outstanding = 0
         self.handled = 0
+        self.interrupts = _Interrupts()
         self.workers: ExtractionWorkers | None = None
         self.workers_lost = threading.Event()
         self.policy = archive.RevisitPolicy(
@@ -305,13 +357,16 @@ class Run:
         for worker in workers:
             worker.start()
         try:
-            for target in targets:
-                self._submit(urls.host_of(target.url), PollFeed(target))
-            if revisits:
-                self._queue_revisits()
-            while self.outstanding:
-                self._handle(self.results.get())
-                self.progress(self.stats)
+            with self.interrupts.installed():
+                for target in targets:
+                    self._submit(urls.host_of(target.url), PollFeed(target))
+                if revisits:
+                    self._queue_revisits()
+                while self.outstanding:
+                    done = self.results.get()
+                    with self.interrupts.shielded_block():
+                        self._handle(done)
+                    self.progress(self.stats)
         finally:
             self.queue.close()
             if self.workers is not None:
