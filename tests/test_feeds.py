@@ -63,6 +63,16 @@ def test_rss20_author_email_form_keeps_the_name() -> None:
     assert items[2].authors == ("Chen Wei", "Sara Nilsson")
 
 
+def test_an_unreadable_date_is_no_date_and_no_warning() -> None:
+    # feedparser's own get("updated_parsed") warns (an error here) when pubDate was unreadable
+    data = (
+        b'<rss version="2.0"><channel><title>T</title><item><title>A</title>'
+        b"<link>https://news.example/a</link><pubDate>not a date</pubDate></item></channel></rss>"
+    )
+    (item,) = feeds.parse(data, "https://news.example/rss.xml").items
+    assert item.url == "https://news.example/a" and item.published_at is None
+
+
 def test_rss20_dates_keep_their_offset() -> None:
     dates = [item.published_at for item in parsed("rss20.xml").items]
     assert dates[:3] == [

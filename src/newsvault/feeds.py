@@ -329,9 +329,11 @@ def _entry_item(entry: Any, feed_url: str, rss: bool) -> FeedItem | None:
         url=link,
         feed_url=feed_url,
         title=_title(entry.get("title"), entry.get("title_detail")),
+        # dict.get: feedparser's own get() maps a missing "updated" to "published" with a
+        # DeprecationWarning (an error under our tests) when a date could not be parsed.
         published_at=_iso_date(
-            entry.get("published") or entry.get("updated"),
-            entry.get("published_parsed") or entry.get("updated_parsed"),
+            dict.get(entry, "published") or dict.get(entry, "updated"),
+            dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"),
         ),
         authors=_authors(entry, rss),
     )
