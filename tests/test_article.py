@@ -53,6 +53,18 @@ def test_bytes_are_decoded() -> None:
     assert "Détail “1”." in article.text
 
 
+def test_a_closing_byline_with_an_email_address_is_dropped() -> None:
+    page = PAGE.replace("<p>Advertisement</p>", "<p>Ann Lee ann.lee@citytimes.example</p>")
+    texts = [b.text for b in extract_with_blocks(page).blocks]
+    assert texts[-1] == f"{SENTENCE} Detail 5."
+
+
+def test_a_closing_line_of_the_authors_name_alone_is_dropped() -> None:
+    page = PAGE.replace("<p>Advertisement</p>", "<p><strong>Ann Lee</strong></p>")
+    texts = [b.text for b in extract_with_blocks(page).blocks]
+    assert texts[-1] == f"{SENTENCE} Detail 5."
+
+
 def test_fields_are_taken_out_of_the_body() -> None:
     page = PAGE.replace('<div class="entry-content">', "<div>").replace(
         "<h1>Bridge opens early</h1>", "<div><h1>Bridge opens early</h1>"

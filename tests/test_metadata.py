@@ -100,6 +100,15 @@ def test_organisation_authors_are_not_people() -> None:
         ("Brenda Goodman, MA", ["Brenda Goodman"]),
         ("Staff", []),
         ("A, B & C", ["A", "B", "C"]),
+        ("M. Dupont (avec Léa Roux et Paul Vidal)", ["M. Dupont", "Léa Roux", "Paul Vidal"]),
+        ("By Ann Lee (with Bo Chen)", ["Ann Lee", "Bo Chen"]),
+        ("Written by Rob Field Edited by Kim Ayre", ["Rob Field"]),
+        ("Reporting by Jane Doe; Editing by John Roe", ["Jane Doe"]),
+        ("Photographs by Kim Ng", []),
+        ("作者：陈晓岚、周建平", ["陈晓岚", "周建平"]),
+        ("记者 陈晓岚", ["陈晓岚"]),
+        ("文/周建平", ["周建平"]),
+        ("박서연 기자", ["박서연"]),
     ],
 )
 def test_split_names(raw: str, names: list[str]) -> None:
@@ -132,6 +141,145 @@ def test_title_prefers_single_h1_that_agrees_with_title_tag() -> None:
     assert m.title == "Rates rise again"
     m = read("<title>Rates rise again – Paper</title>", body="<h1>Paper logo</h1>")
     assert m.title == "Rates rise again"
+    # a site name in brackets ends the title, and an <h1> naming the site is its logo
+    head = "<title>Chapter 1 - Rates rise again [Fan Archive]</title>"
+    m = read(head, body="<h1>Fan Archive beta</h1>")
+    assert m.title == "Chapter 1 - Rates rise again"
+
+
+def test_title_prefers_the_h1_that_opens_the_title_tag_before_section_and_site() -> None:
+    head = (
+        "<title>Lakes get 1,200 recharge wells | City News - The Bulletin</title>"
+        '<meta property="og:title" content="Civic body plans wells to revive lakes">'
+    )
+    m = read(head, body="<h1>Lakes get 1,200 recharge wells</h1>")
+    assert m.title == "Lakes get 1,200 recharge wells"
+    # after the h1, a long part is not a section name: the title tag says something else
+    head = (
+        "<title>Lakes get wells | What the new plan means for the city's oldest lakes</title>"
+        '<meta property="og:title" content="Civic body plans wells to revive lakes">'
+    )
+    m = read(head, body="<h1>Lakes get wells</h1>")
+    assert m.title == "Civic body plans wells to revive lakes"
+
+
+@pytest.mark.parametrize(
+    ("og", "other", "expected"),
+    [
+        # cut with an ellipsis, or mid-word: the whole one
+        ("Oil prices fell sharply on Tuesday on oversupply concerns, while stoc...",
+         "Oil prices fell sharply on Tuesday on oversupply concerns, while stocks rose.",
+         "Oil prices fell sharply on Tuesday on oversupply concerns, while stocks rose."),
+        # a complete sentence that the other continues by a few words
+        ("The regional council approved the beach works at Capo Santa Croce.",
+         "The regional council approved the beach works at Capo Santa Croce. Owners of the"
+         " beach clubs want them finished by Easter.",
+         "The regional council approved the beach works at Capo Santa Croce. Owners of the"
+         " beach clubs want them finished by Easter."),
+        # only a site name added: og:description stays
+        ("The regional council approved the beach works at Capo Santa Croce.",
+         "The regional council approved the beach works at Capo Santa Croce. — www.site.it",
+         "The regional council approved the beach works at Capo Santa Croce."),
+        # escaped twice by the site: og:description stays
+        ("The regional council approved the beach works at Capo Santa...",
+         "The regional council approved the beach works at Capo Santa Croce&amp;hellip;",
+         "The regional council approved the beach works at Capo Santa..."),
+    ],
+)  # fmt: skip
+def test_a_cut_description_gives_way_to_the_whole(og: str, other: str, expected: str) -> None:
+    head = f'<meta property="og:description" content="{og}">'
+    head += f'<meta name="description" content="{other}">'
+    assert read(head).description == expected
+
+
+def test_names_in_chinese_are_joined_with_the_enumeration_comma() -> None:
+    body = '<div class="article-author">作者：陈晓岚、周建平</div>'
+    m = read(body=body, html_attrs='lang="zh-CN"')
+    assert m.authors == ("陈晓岚", "周建平")
+    assert m.byline == "陈晓岚、周建平"
+
+
+@pytest.mark.parametrize(
+    ("lang", "byline"),
+    [("ar", "ليلى حداد ويوسف الخطيب"), ("ru", "Анна Петрова и Иван Сидоров"),
+     ("tr", "Ayşe Yılmaz ve Mehmet Kaya")],
+)  # fmt: skip
+def test_two_authors_joined_in_the_page_language(lang: str, byline: str) -> None:
+    names = {"ar": ["ليلى حداد", "يوسف الخطيب"], "ru": ["Анна Петрова", "Иван Сидоров"],
+             "tr": ["Ayşe Yılmaz", "Mehmet Kaya"]}[lang]  # fmt: skip
+    head = ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": n} for n in names]})
+    assert read(head, html_attrs=f'lang="{lang}"').byline == byline
+
+
+def test_an_organisation_in_json_ld_is_not_taken_as_a_person_from_meta() -> None:
+    head = (
+        '<meta name="author" content="Marlow Ridge Components">'
+        + ld({"@type": "NewsArticle", "author": {"@type": "Organization",
+                                                 "name": "Marlow Ridge Components"}})
+    )  # fmt: skip
+    m = read(head)
+    assert m.authors == ()
+    assert m.organisation == "Marlow Ridge Components"
+    # a blogger who publishes their own site stays its author
+    head = '<meta name="author" content="Dana Reyes">' + ld(
+        {"@type": "BlogPosting", "publisher": {"@type": "Person", "name": "Dana Reyes"}}
+    )
+    assert read(head).authors == ("Dana Reyes",)
+
+
+def test_title_from_the_h1_that_json_ld_repeats() -> None:
+    head = (
+        "<title>Figeac. Centre aquatique : la facture grimpe - La Gazette</title>"
+        '<meta property="og:title" content="Figeac : le centre coûtera 14 millions">'
+        + ld({"@type": "NewsArticle", "headline": "Figeac : le centre coûtera plus que prévu"})
+    )
+    body = "<h1>Figeac : le centre coûtera plus que prévu</h1>"
+    assert read(head, body=body).title == "Figeac : le centre coûtera plus que prévu"
+    # <title> saying what og:title says outweighs them
+    head = head.replace("Centre aquatique : la facture grimpe", "le centre coûtera 14 millions")
+    assert read(head, body=body).title == "Figeac : le centre coûtera 14 millions"
+
+
+def test_title_with_a_bracketed_group_after_the_h1() -> None:
+    head = (
+        "<title>Eleanor Mae Lindqvist Obituary (1938 - 2025) - Lakeside, MN</title>"
+        '<meta property="og:title" content="Eleanor Mae Lindqvist Obituary (1938 - 2025)">'
+    )
+    body = "<h1>Eleanor Mae Lindqvist Obituary</h1>"
+    assert read(head, body=body).title == "Eleanor Mae Lindqvist Obituary"
+
+
+def test_a_credit_line_names_the_writer_over_an_account_name() -> None:
+    head = '<meta name="author" content="admin">'
+    body = "<p>Story and photos by Dana Whitfield</p>"
+    assert read(head, body=body).authors == ("Dana Whitfield",)
+    assert read(head).authors == ("admin",)  # nothing better: the account's name stays
+
+
+def test_title_from_an_h1_behind_a_badge() -> None:
+    head = (
+        "<title>Ferry goes electric, but cyclists pay more | Vechtdal | courant.example</title>"
+        '<meta property="og:title" content="Electric ferry: fares rise in January">'
+    )
+    body = '<h1><span class="premium">Plus</span> Ferry goes electric, but cyclists pay more</h1>'
+    assert read(head, body=body).title == "Ferry goes electric, but cyclists pay more"
+    # a first word that is part of the headline is no badge
+    head = "<title>Doobie Brothers reunite for a tour | Music Site</title>"
+    body = "<h1>The Doobie Brothers reunite for a tour</h1>"
+    assert read(head, body=body).title == "The Doobie Brothers reunite for a tour"
+
+
+def test_a_standfirst_confirmed_by_the_description_tag_wins_over_og() -> None:
+    deck = "When a drought exposed the ruins, a century-old letter surfaced with them."
+    head = (
+        '<meta property="og:description" content="A drowned village and a letter.">'
+        f'<meta name="description" content="{deck}">'
+    )
+    m = read(head, body=f'<p class="article__standfirst">{deck}</p>')
+    assert m.description == deck
+    # unconfirmed, the standfirst does not replace og:description
+    m = read(head.replace(deck, "Something else entirely."), body=f'<p class="dek">{deck}</p>')
+    assert m.description == "A drowned village and a letter."
 
 
 def test_description_falls_back_to_standfirst() -> None:
@@ -223,6 +371,45 @@ def test_job_title_inside_the_byline_is_not_part_of_the_name() -> None:
     role = '<span class="author-title">Games Editor</span>'
     body = f'<div class="author"><a>Ben Silverman</a> {role}</div>'
     assert read(body=body).authors == ("Ben Silverman",)
+
+
+def test_bylines_in_comments_and_teasers_are_not_the_authors() -> None:
+    story = "<p>" + "Story text. " * 30 + "</p>"
+    comments = '<div class="comments"><span class="comment-author">J</span></div>'
+    teaser = '<div class="related-stories"><div class="byline">Teaser Writer</div></div>'
+    byline = '<div class="author-name">NATALIYA PETROVA</div>'
+    assert read(body=comments + teaser + story + byline).authors == ("Nataliya Petrova",)
+    # ...but a wrapper around the article itself is no teaser list, whatever its class says
+    page = f'<div class="modal-wrap ad-portal"><div class="byline">By Ann Lee</div>{story}</div>'
+    assert read(body=page).authors == ("Ann Lee",)
+
+
+def test_scholarly_author_tags_one_per_author_surname_first() -> None:
+    head = (
+        '<meta name="DC.Creator" content="Kooman, F.">'
+        '<meta name="DC.Creator" content="Jong, Michiel de">'
+    )
+    assert read(head).authors == ("F. Kooman", "Michiel de Jong")
+    assert read('<meta name="citation_author" content="Doe, Jane">').authors == ("Jane Doe",)
+    # the surname-first reading is for those tags only: elsewhere a comma separates people
+    assert read('<meta name="author" content="Jane Doe, John Roe">').authors == (
+        "Jane Doe",
+        "John Roe",
+    )
+
+
+def test_one_meta_property_attribute_may_name_several_properties() -> None:
+    head = '<meta property="og:title twitter:title" content="Rates rise again">'
+    assert read(head, url=None).title == "Rates rise again"
+
+
+def test_og_article_author_naming_the_site_is_the_organisation() -> None:
+    head = (
+        '<meta property="og:site_name" content="Paper News">'
+        '<meta property="og:article:author" content="Paper News">'
+    )
+    m = read(head)
+    assert (m.authors, m.organisation) == ((), "Paper News")
 
 
 def test_marked_authors_of_other_stories_are_not_the_authors() -> None:

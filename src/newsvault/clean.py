@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
+import lxml.etree
 from lxml.html import HtmlElement
 
 # ---------------------------------------------------------------------------------------------
@@ -30,7 +31,8 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Ad slots and their "ADVERTISEMENT" labels; AdSense, DFP/GPT and native-ad networks.
     "ads": words(
         "ad ads adv advert adverts advertisement advertising adsbygoogle adslot adunit dfp"
-        " gpt-ad sponsor sponsored promo promoted outbrain taboola zergnet native-ad commercial"
+        " gpt-ad sponsor sponsored promo promoted outbrain taboola zergnet teads native-ad"
+        " commercial publicidade publicidad publicite pubblicita werbung"
     ),
     # Cookie and consent banners, and the overlays/popups that carry them.
     "consent": words(
@@ -48,24 +50,25 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Share bars and social buttons.
     "share": words("share shares sharing sharedaddy social socials addtoany a2a sharethis shariff"),
     # Newsletter, subscription, donation and login boxes; reader-funding asks ("epic" is the
-    # Guardian's name for them, copied by other sites' templates).
+    # Guardian's name for them, copied by other sites' templates); calls to action ("cta":
+    # Ghost's kg-cta-card, WordPress's cta blocks), which ask the reader to join or pay.
     "subscribe": words(
         "newsletter subscribe subscription signup sign-up optin mc4wp donate donation login signin"
-        " epic contributions support-us paywall-offer piano-offer"
+        " epic contributions support-us paywall-offer piano-offer cta call-to-action"
     ),
     # Author-bio boxes and bylines: the byline is a metadata field, not body text.
     "author": words("author authors byline bio about-author authorbox contributor-name"),
     # Comment sections and comment forms.
     "comments": words(
         "comment comments commentlist disqus respond reply reactions commentaires kommentare"
-        " comentarios"
+        " comentarios guestbook condolences"
     ),
     # Page chrome: navigation, headers, footers, sidebars, breadcrumbs, tag lists, post meta.
     # These words also name wrappers ("elementor-widget", a "read-more" box that holds the
     # rest of the story on mobile), so inside the article they never take most of its text.
     "chrome": words(
         "nav navbar navigation menu breadcrumb breadcrumbs header masthead topbar footer"
-        " sidebar widget rail skip-link toolbar pagination pager tags tag-links tag-list"
+        " sidebar widget rail skip-link toolbar pagination pager tags tag-links tag-list disclaimer"
         " cat-links categories meta search print rss read-more scoreboard"
     ),
     # Image galleries and carousels: pictures and their captions, not the article's prose;
@@ -77,6 +80,13 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     # Social embeds: their text is a copy of a post elsewhere, not the article.
     "embeds": words("twitter-tweet instagram-media tiktok-embed fb-post"),
 }
+
+# An element with at least this many <br> children sets its own text in paragraphs.
+MIN_BR_PARAGRAPHS = 4
+
+# The consent words that name only a consent notice: "modal" and "overlay" also name
+# page-wide wrappers, which may hold the article.
+CONSENT_NOTICE_TOKENS = words("cookie cookies consent gdpr cmp onetrust cookiebot cc-window")
 
 # Whole tokens only (never parts): "hidden" as a part would hit "hidden-xs", which is shown on
 # every screen but the smallest.
@@ -92,6 +102,10 @@ BOILERPLATE_ROLES = frozenset(
     )
 )
 
+# An element whose text is at least this share MathML formulas is an equation, whatever its
+# class says: the formula is the article's, as much as the sentence around it.
+EQUATION_SHARE = 0.5
+
 # Tags that never hold article text: code, forms, embeds, and page chrome. Captions go too:
 # the body is text, and "Photo: X/Reuters" is not a sentence of the article.
 BOILERPLATE_TAGS = frozenset(
@@ -102,6 +116,27 @@ BOILERPLATE_TAGS = frozenset(
         " amp-social-share amp-analytics amp-user-notification amp-iframe amp-video"
     )
 )
+
+# A picture story (a photo essay) has at least this many captioned pictures in the article,
+# and its captions hold at least this share of the article's text: there the captions tell
+# the story and are kept, in place, as paragraphs (their photo credits still go). Elsewhere
+# a caption labels a picture beside the prose, and goes with it.
+MIN_STORY_PICTURES = 4
+MIN_STORY_CAPTION_SHARE = 0.3
+# Class/id words of the parts of a caption that credit the picture rather than describe it.
+CREDIT_TOKENS = re.compile(r"(?:^|-)(?:credit|credits|copyright|byline|photographer|source)(?:-|$)")
+
+# A caption written as a plain paragraph right under a paragraph that holds only a picture,
+# as CMSs without <figure> set it (common in Chinese news): it says it is one ("图为…",
+# "Photo: …") or ends in the credit ("记者 X 摄", "photographed by X"). Centring is no sign:
+# blogs centre quotes and titles under pictures too. At most this long.
+MAX_LOOSE_CAPTION_CHARS = 120
+LOOSE_CAPTION = re.compile(r"^(?:图为|图：|图片：|photo:|foto:)|(?:摄|供图|图源[:：].*)$", re.I)
+
+# A media player's box: a play button or <video>, a time readout ("0:00 / 2:31") and at most
+# this much text (its labels and the clip's title).
+PLAYER_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}(?!\d)")
+MAX_PLAYER_CHARS = 200
 
 # A <figure> is a picture and its caption, and goes, unless it wraps one of these: WordPress
 # puts tables, lists and quotes in figures too ("wp-block-table"; "wp-block-pullquote" goes
@@ -122,7 +157,12 @@ CRUFT_LINES = frozenset(
         """
         advertisement
         advertisements
+        advertising
         advertisement - scroll to continue
+        story continues below video
+        article continues below video
+        artykuł jest kontynuowany pod materiałem wideo
+        dalsza część artykułu pod materiałem wideo
         scroll to continue with content
         story continues below advertisement
         article continues below advertisement
@@ -135,11 +175,22 @@ CRUFT_LINES = frozenset(
         werbung
         publicité
         publicidad
+        publicidade
+        continua após a publicidade
+        reklam
+        haberin devamı
+        continua depois da publicidade
         pubblicità
         reklama
         реклама
         إعلان
         広告
+        广告
+        廣告
+        광고
+        iklan
+        관련기사
+        관련 기사
         ｐｒ
         pr
         читайте также
@@ -243,7 +294,60 @@ BLOCK_LABELS: tuple[str, ...] = (
     r"関連記事",
     r"(?:アクセス)?ランキング",
     r"相关(?:阅读|新闻)",
+    r"관련 ?기사",
+    r"많이 본 (?:뉴스|기사)",
+    r"baca juga",
+    r"(?:यह|ये|इसे) भी पढ़ें",
+    r"notas relacionadas",
+    r"(?:prze)?czytaj (?:też|także|również)",
+    r"zobacz (?:też|także|również)",
+    r"najczęściej czytane",
+    r"berita terkait",
 )
+
+# Lines that open a paywall box inside the article ("Cet article est réservé aux abonnés",
+# then the offer and a login link): the box goes with its line, whatever its tag. Matched
+# against the whole line, case-insensitively.
+PAYWALL_LABELS: tuple[str, ...] = (
+    r"this (?:article|story|content) is (?:only )?(?:for|available to|exclusive to) subscribers",
+    r"(?:cet|cette) (?:article|contenu) est réservée? aux abonnés",
+    r"dieser (?:artikel|inhalt) ist (?:nur )?für abonnenten",
+    r"este (?:artículo|contenido) es (?:exclusivo )?para (?:suscriptores|abonados)",
+    r"questo articolo è riservato agli abbonati",
+    r"este (?:artigo|conteúdo) é exclusivo para assinantes",
+)
+MAX_PAYWALL_LABEL_CHARS = 80
+# A word every one of those lines has (case-folded): a page without any has no such box.
+PAYWALL_WORDS = (
+    "subscribers",
+    "abonnés",
+    "abonnenten",
+    "suscriptores",
+    "abonados",
+    "abbonati",
+    "assinantes",
+)
+
+# An embed's wrapper (around an <iframe> or <video>) whose own text is at most this long and
+# is no sentence is the embed's title or label ("Watch: …"), and goes with the embed.
+MAX_EMBED_TITLE_CHARS = 120
+# An <aside> inside the article with at most this share of its text in links is part of it.
+MAX_FACT_BOX_LINK_SHARE = 0.2
+
+# A details row: a label element and a value, together at most this long, the label at
+# least this share of it ("Servings 8 slices", "Calories: 318kcal").
+MAX_DETAIL_ROW_CHARS = 60
+MIN_LABEL_SHARE = 0.25
+MIN_DETAIL_PARTS = 2
+
+# A box that an ad label opens is an ad when it holds at most this much text.
+MAX_AD_BOX_CHARS = 300
+AD_LABELS = words(
+    "ad ads advertisement advertising sponsored anzeige werbung publicité publicidad"
+    " publicidade pubblicità reklama реклама"
+)
+PROSE_TAGS = frozenset(words("p li td dd blockquote"))
+SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…")
 
 # The CMS article containers; when present the body is inside and they must never be removed,
 # whatever else their tokens say ("entry-content no-share" carries "share").
@@ -288,6 +392,7 @@ TOKEN_CACHE_SIZE = 4096
 # Attributes whose values name what an element is: class and id, and the component names of
 # React/Next/Arc CMSs (data-component="byline-block", data-testid="share-button").
 TOKEN_ATTRIBUTES = ("class", "id", "data-component", "data-testid", "data-qa")
+_TOKEN_ATTRIBUTE_SET = frozenset(TOKEN_ATTRIBUTES)
 
 # Block tags whose whole text is checked against CRUFT_LINES. Inline tags are left alone: the
 # link "email" inside "write to us by email" is part of a sentence.
@@ -304,30 +409,63 @@ LINK_TRAILER = re.compile(
     r"|lesen sie auch|weiterlesen|mehr dazu|lire aussi|à lire aussi|voir aussi|lee también"
     r"|tags?|topics?|filed under|schlagworte|themen|mots-clés|etiquetas|argomenti"
     r"|lea también|leer más|ver también|leggi anche|leggi tutto|vedi anche|leia também"
-    r"|veja também|lees ook|zie ook|läs också|læs også|les også|czytaj też|czytaj także"
+    r"|veja também|lees ook|zie ook|läs också|læs også|les også"
+    r"|(?:prze)?czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)"
     r"|читайте также|читайте тоже|смотрите также|см\. также|по теме|اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد"
-    r"|関連記事|あわせて読みたい|相关阅读|延伸阅读|相關新聞)"
-    r"\b\s*[:|»›>\-–—]?",
+    r"|関連記事|あわせて読みたい|相关阅读|延伸阅读|相關新聞|관련 ?기사|baca juga|lihat juga"
+    r"|simak juga|baca selengkapnya|berita terkait|यह भी पढ़ें|ये भी पढ़ें|इसे भी पढ़ें"
+    r"|seguí leyendo|seguir leyendo|mirá también|leé también|notas relacionadas"
+    r"|читайте також|дивіться також)"
+    # The label ends where a letter does not go on; Python's \b misses the end of a word in
+    # an Indic script, whose vowel signs (category M) are not \w.
+    r"(?![\w\u0300-\u036f\u0900-\u0dff])\s*[:|»›>\-–—]?",
     re.I,
 )
 # Short lines that promote the site rather than report: follow us, sign up, send us tips.
 PROMO_LINE = re.compile(
     r"^(?:follow (?:us|[\w .’'-]{1,40}?) on (?:facebook|twitter|x|instagram|tiktok|youtube"
-    r"|linkedin|threads|bluesky|whatsapp)\b"
+    r"|linkedin|threads|bluesky|whatsapp|telegram|google news)\b"
+    # Press-release trailers: the contact block, the wire's "View original content" line and
+    # the issuer's "SOURCE Company" credit (in capitals, as the wires print it).
+    r"|(?:(?:media|press|investor(?: relations)?) )?contacts?:"
+    r"|view (?:original content|source version)\b|(?-i:SOURCE [A-Z][^.!?]{0,80}$)"
+    # A bare source credit under the story, linked or not: "Źródło: PAP", "Source: Reuters".
+    r"|(?:source|sources|źródło|źródła|quelle|fonte|fuente|bron|källa|kilde|источник|джерело"
+    r"|zdroj|forrás|kaynak|nguồn|sumber|izvor|sursa|lähde|πηγή|المصدر|来源|出典|出所|출처)\s*[:：]"
+    r"\s*\S+(?:\s+\S+){0,5}\s*$"
+    # The run of a syndicated notice (obituaries): "Published in The Ledger from Nov. 18 to
+    # Nov. 20, 2025."
+    r"|published in .{1,60}? (?:from|on) .{0,50}\b\d{4}\.?$"
+    # "Click here to join the <Site> WhatsApp channel": a channel or group, not a sentence.
+    r"|(?:(?:click|tap) here to )?join (?:us on |our |the ).{0,60}\b(?:whatsapp|telegram)"
+    r" (?:channel|group)"
     r"|.{0,80}\b(?:sign up|subscribe) (?:to|for) .{0,40}newsletters?\b"
     r"|get (?:the latest|our) .{0,60}\b(?:inbox|newsletters?)\b"
     r"|send (?:us )?your (?:story ideas|news tips|tips|photos)|get in touch with"
     r"|click here to (?:subscribe|sign up)|download (?:our|the) app|have a (?:news )?tip\b"
     r"|.{0,60}\bis funded by (?:readers|our readers|you)\b|support (?:us|our journalism) from\b"
     r"|.{0,60}\b(?:e-?mail|write to|contact) us at\b|.{0,60}\b(?:may|can) be reached at\b"
-    # Reprint and rights notices: "© 2025 …", "All rights reserved", "При цитировании …
-    # ссылка … обязательна", "この記事の無断転載を禁じます".
+    # Affiliate disclosures: "If you buy something from a link, we may earn a commission."
+    # The link or the purchase, or "we", tells them from a sentence about agents' fees.
+    r"|(?:.{0,160}\b(?:links?|buy|purchases?)\b.{0,120}|.{0,60}\bwe )"
+    r"(?:may |might |could |will )?(?:earn|receive|get|collect)s? (?:a |an )?(?:small )?"
+    r"(?:affiliate )?(?:commission|share of (?:the )?(?:sales|revenue))"
+    # Reprint and rights notices: "© 2025 …", "All rights reserved", "Riproduzione
+    # riservata ©", "При цитировании … ссылка … обязательна", "この記事の無断転載を禁じます".
     r"|©|\(c\) \d{4}|copyright\b|.{0,80}\ball rights reserved\b|при (?:цитировании|использовании)"
+    r"|[ⓒⒸ]|.{0,80}(?:무단 ?전재|재배포 금지|版权所有|未经(?:授权|许可)(?:，)?不得转载)"
+    r"|(?:.{0,80}\b)?(?:riproduzione riservata|tutti i diritti riservati|todos os direitos"
+    r" reservados|todos los derechos reservados|tous droits réservés|alle rechte vorbehalten)"
     r"|при полном или частичном|.{0,30}無断転載)",
     re.I,
 )
 MAX_TRAILER_CHARS = 250  # a trailer is one line; a longer block is prose that happens to open so
 MIN_TRAILER_LINK_DENSITY = 0.5  # "Read more: <a>headline</a>" is mostly link
+# Any label of a word to three and a colon before a link that is most of the line ("Live
+# text: <a>Relive every kick …</a>", "Photos: <a>…</a>"): a pointer elsewhere, in any
+# language, even when the label is not one of LINK_TRAILER's.
+LABELLED_LINK = re.compile(r"^[^\W\d_][^\W_]*(?:[ -][^\W_]+){0,2}\s*:\s")
+MIN_LABELLED_LINK_DENSITY = 0.7
 
 # Words of a share bar once its icons are gone: networks and share verbs, in the languages we
 # meet ("Pint" is Pinterest cut short, "Baixar" Portuguese for "download").
@@ -341,6 +479,17 @@ SHARE_WORDS = frozenset(
     )
 )
 MAX_SHARE_LINE_WORDS = 12
+
+# A paragraph that is one bare number ("137", "1.2K", "12,400") is a counter of views, likes,
+# shares or comments whose icon is gone: prose, even a one-word answer, has letters.
+COUNTER_LINE = re.compile(r"[\d.,]+\s*[kKmM]?")
+_WORD_CHAR = re.compile(r"[^\W_]")
+# A rating widget's tally, its stars gone: "5 from 12 votes", "4.5 out of 5", "(48 reviews)".
+VOTE_LINE = re.compile(
+    r"\(?\d+(?:[.,]\d+)?(?:\s*(?:from|out of|/)\s*\d+)?\s*(?:votes?|ratings?|reviews?|stars?)?\)?"
+    r"|\d+(?:[.,]\d+)? out of \d+",
+    re.I,
+)
 
 # Words of a date line ("Updated at 1:23 p.m.", "segunda-feira, 22 de janeiro de 2018 às 0:13",
 # "Published: 14:32 BST, 21 July 2025"): a short block made only of these, numbers and
@@ -376,7 +525,9 @@ _PROSE_TEXT = (
     ".//text()[not(ancestor::a or ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4"
     " or ancestor::h5 or ancestor::h6)]"
 )
-_INVISIBLE = re.compile("[\u200b\u00ad\ufeff]")  # zero-width space, soft hyphen, stray BOM
+# Zero-width space, soft hyphen, stray BOM; word joiner and MathML's invisible operators
+# (function application, invisible times, separator and plus).
+_INVISIBLE = re.compile("[\u200b\u00ad\ufeff\u2060-\u2064]")
 _SPACES = re.compile(r"[^\S\u3000]+")
 _NON_WORD = re.compile(r"[\W_]+")
 _CRUFT_KEYS = frozenset(" ".join(_NON_WORD.split(line)).strip() for line in CRUFT_LINES)
@@ -395,7 +546,22 @@ _TOKEN_RE = re.compile(
     + r")(?:-|$)"
 )
 _LABEL_RE = re.compile(r"^(?:" + "|".join(BLOCK_LABELS) + r")\s*[:.…]*$", re.I)
+_PULL_QUOTE_RE = re.compile(r"(?:^|-)pull-?quote(?:-|$)")
+_LABEL_TOKEN_RE = re.compile(r"(?:^|-)label(?:-|$)")
+_LABEL_CANDIDATES = "//*[contains(@class, 'label') or contains(@class, 'Label')]"
+_COMMENTS_RE = re.compile(
+    r"(?:^|-)(?:"
+    + "|".join(map(re.escape, (*BOILERPLATE_TOKENS["comments"], *CONSENT_NOTICE_TOKENS)))
+    + r")(?:-|$)"
+)
+_AD_LABEL_KEYS = frozenset(
+    " ".join(_NON_WORD.split(label.casefold())).strip() for label in AD_LABELS
+)
+_LABEL_TAGS = ("span", "div", "p", "small", "strong", "b", "em", "i", "h2", "h3", "h4", "h5")
+_PAYWALL_RE = re.compile(r"^(?:" + "|".join(PAYWALL_LABELS) + r")\s*[:.…!]*$", re.I)
+
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_TOKEN_PARTS = re.compile(r"[-_]+")
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _ROOT_TAGS = ("html", "body")
 
@@ -406,7 +572,12 @@ def normalize_space(text: str) -> str:
     The ideographic space (U+3000) inside text is kept as it is: in Japanese and Chinese it
     separates phrases of a headline or sentence. At either end it is indentation, and goes.
     """
+    # str.split() splits on exactly the characters \s matches; only U+3000 needs the regex.
+    if text.isascii():
+        return " ".join(text.split())
     text = _INVISIBLE.sub("", text)
+    if "\u3000" not in text:
+        return " ".join(text.split())
     return _SPACES.sub(" ", text).strip(" \u3000")
 
 
@@ -430,6 +601,18 @@ def is_share_line(text: str) -> bool:
     return 2 <= len(found) <= MAX_SHARE_LINE_WORDS and all(w in SHARE_WORDS for w in found)
 
 
+def is_counter(text: str) -> bool:
+    """True for a line that is only a count ("137", "1.2K") or a vote tally ("5 from 12
+    votes", "(48 reviews)")."""
+    return COUNTER_LINE.fullmatch(text) is not None or VOTE_LINE.fullmatch(text) is not None
+
+
+def is_divider(text: str) -> bool:
+    """True for a line with no letters or digits at all: an end mark or a divider ("###",
+    "* * *", "—"), never a sentence."""
+    return _WORD_CHAR.search(text) is None
+
+
 def is_date_line(text: str) -> bool:
     """True for a short block that is only a date or a time stamp."""
     found = re.findall(r"[^\W\d_]+(?:[-.][^\W\d_]+)*", text.casefold())
@@ -445,6 +628,8 @@ def is_link_trailer(text: str, link_density: float) -> bool:
         return False
     if PROMO_LINE.match(normalize_space(text)):
         return True
+    if link_density >= MIN_LABELLED_LINK_DENSITY and LABELLED_LINK.match(text):
+        return True
     return link_density >= MIN_TRAILER_LINK_DENSITY and bool(LINK_TRAILER.match(text))
 
 
@@ -455,8 +640,10 @@ def is_block_label(text: str) -> bool:
 
 def tokens(el: HtmlElement) -> tuple[str, ...]:
     """Class, id and component-name tokens of an element, lower-cased, parts joined by "-"."""
-    attrib = el.attrib
-    raw = " ".join(attrib[a] for a in TOKEN_ATTRIBUTES if a in attrib)
+    items = el.items()  # one C call; most elements have no attributes at all
+    if not items:
+        return ()
+    raw = " ".join([value for name, value in items if name in _TOKEN_ATTRIBUTE_SET])
     return _split_tokens(raw) if raw else ()
 
 
@@ -490,10 +677,27 @@ def _any_match(found: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
 def _split_tokens(raw: str) -> tuple[str, ...]:
     # Pages repeat the same class strings hundreds of times; splitting each once is most of
     # what cleaning costs otherwise (cProfile: tokens() was 40 % of extraction time).
+    # A framework's root ("__next", "__nuxt") wraps the whole page, whatever follows "__".
     return tuple(
-        "-".join(filter(None, re.split(r"[-_]+", _CAMEL.sub(r"\1-\2", t).lower())))
-        for t in raw.split()
+        t if _is_plain_token(t) else _normal_token(t) for t in raw.split() if not t.startswith("__")
     )
+
+
+def _is_plain_token(token: str) -> bool:
+    """True for a token already in normal form ("article-body"): most are, and the regular
+    expressions of `_normal_token` cost more than this test."""
+    return (
+        token.islower()
+        and "_" not in token
+        and "--" not in token
+        and token[0] != "-"
+        and token[-1] != "-"
+    )
+
+
+def _normal_token(token: str) -> str:
+    """ "articleBody", "article__body", "Article-Body" -> "article-body"."""
+    return "-".join(filter(None, _TOKEN_PARTS.split(_CAMEL.sub(r"\1-\2", token).lower())))
 
 
 def is_boilerplate(el: HtmlElement) -> bool:
@@ -506,7 +710,19 @@ def is_boilerplate(el: HtmlElement) -> bool:
         return True
     # A heading's own class says how it looks ("header-anchor-post"), not what it is; headings
     # of boilerplate blocks go with their block or by their label.
-    return el.tag not in _HEADING_TAGS and _has_boilerplate_token(tokens(el))
+    if el.tag in _HEADING_TAGS or not _has_boilerplate_token(tokens(el)):
+        return False
+    return not _is_equation(el)
+
+
+def _is_equation(el: HtmlElement) -> bool:
+    """True for the wrapper of a formula: MathJax marks its equations "MathJax CtxtMenu", and
+    "menu" is a chrome word. A block of chrome that merely holds a formula still goes."""
+    formulas = list(el.iter("math"))
+    if not formulas:
+        return False
+    math = sum(len(normalize_space(f.text_content())) for f in formulas)
+    return math >= EQUATION_SHARE * len(normalize_space(el.text_content()))
 
 
 @functools.lru_cache(maxsize=TOKEN_CACHE_SIZE)
@@ -586,8 +802,25 @@ def _is_container(el: HtmlElement) -> bool:
 def main_paragraph_parent(root: HtmlElement) -> HtmlElement | None:
     """The element whose direct <p> children hold the most text: the article when no CMS
     container is marked, used only to protect it from over-eager rules."""
-    weights = _paragraph_weights(root)
+    seen: dict[HtmlElement, bool] = {}
+    weights = {el: w for el, w in _paragraph_weights(root).items() if not _in_comments(el, seen)}
     return max(weights, key=weights.__getitem__, default=None)
+
+
+def _in_comments(el: HtmlElement | None, seen: dict[HtmlElement, bool]) -> bool:
+    """True inside a comment thread, a guestbook or a consent banner: their entries and
+    notices are paragraphs too, and on a page whose article has none (text split by <br>)
+    they would pass for the article. `seen` keeps the answers for shared ancestors."""
+    chain = []
+    node = el
+    while node is not None and node not in seen:  # up to the first answered ancestor
+        chain.append(node)
+        node = node.getparent()
+    inside = seen[node] if node is not None else False
+    for node in reversed(chain):
+        inside = inside or _any_match(tokens(node), _COMMENTS_RE)
+        seen[node] = inside
+    return inside
 
 
 def _paragraph_weights(root: HtmlElement) -> dict[HtmlElement, int]:
@@ -596,6 +829,12 @@ def _paragraph_weights(root: HtmlElement) -> dict[HtmlElement, int]:
         parent = p.getparent()
         if parent is not None:
             weights[parent] = weights.get(parent, 0) + _text_length(p)
+    # Text set in paragraphs by <br><br> rather than <p> (obituaries, old CMSs) counts too:
+    # the element's own text, between its breaks.
+    for el in {br.getparent() for br in root.iter("br")} - {None}:
+        if sum(1 for c in el if c.tag == "br") >= MIN_BR_PARAGRAPHS:
+            own = (el.text or "") + "".join(c.tail or "" for c in el)
+            weights[el] = weights.get(el, 0) + len(normalize_space(own))
     return weights
 
 
@@ -616,14 +855,34 @@ def clean(root: HtmlElement) -> HtmlElement | None:
     """
     for node in root.xpath("//comment() | //processing-instruction()"):
         _drop(node)
+    embeds = [box for el in root.iter("iframe", "video") if (box := _embed_box(el)) is not None]
     for el in [el for el in root.iter(*CODE_TAGS)]:
         _drop(el)
     container = find_container(root)
     if container is not None and _outweighed(container, root):
         container = None
     main = container if container is not None else main_paragraph_parent(root)
+    protected = set(main.iterancestors()) | {main} if main is not None else set()
+    for box in embeds:
+        if box not in protected and box.getparent() is not None:
+            _drop(box)
     _clean_around(root, main)
     return container
+
+
+def _embed_box(embed: HtmlElement) -> HtmlElement | None:
+    """The nearest wrapper of an embedded player that has text of its own, when that text is
+    only a title or a label (short, not ending a sentence)."""
+    box = embed.getparent()
+    while box is not None and box.tag not in _ROOT_TAGS:
+        text = _leading_text(box, MAX_EMBED_TITLE_CHARS + 1)
+        if text:
+            # A paragraph or list item around an embed is prose that holds it, not its title.
+            if box.tag in PROSE_TAGS or text.endswith(SENTENCE_ENDS):
+                return None
+            return box if len(text) <= MAX_EMBED_TITLE_CHARS else None
+        box = box.getparent()
+    return None
 
 
 def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
@@ -634,10 +893,103 @@ def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
     # is gone nothing says what the block under it was.
     for el in list(_labelled_blocks(root, protected)):
         _drop(el)
+    # The page's text, read once: rules that need a phrase or a time readout somewhere on
+    # the page skip their element scans on the many pages that have none.
+    page_text = root.text_content().casefold()
+    if any(word in page_text for word in PAYWALL_WORDS):
+        paywalls = list(_paywall_boxes(root, protected))
+    else:
+        paywalls = []
+    for el in paywalls:
+        _drop(el)
+    for el in list(_ad_boxes(root, protected)):
+        _drop(el)
     body_size = _text_length(main) if main is not None else 0
-    for el in list(_removals(root)):
-        if el not in protected and not _holds_body(el, main, body_size):
+    captions = _story_captions(main, body_size) | _lone_pull_quotes(main) | _fact_boxes(main)
+    loose = [p for p in root.iter("p") if _is_loose_caption(p)]
+    if not _is_picture_story([_text_length(p) for p in loose], body_size):
+        for p in loose:
+            if p not in protected:
+                _drop(p)
+    for el in list(_removals(root, players=PLAYER_TIME.search(page_text) is not None)):
+        if el not in protected and el not in captions and not _holds_body(el, main, body_size):
             _drop(el)
+
+
+def _fact_boxes(main: HtmlElement | None) -> set[HtmlElement]:
+    """Asides inside the article that are part of it ("Key facts", "What we know"): no
+    boilerplate word in their class, no label heading, few links, and words the text does
+    not repeat (else it is a pull quote). An <aside> elsewhere, or one that is a list of
+    links, stays boilerplate."""
+    if main is None:
+        return set()
+    kept: set[HtmlElement] = set()
+    text = _quote_key(main) if main.find(".//aside") is not None else ""
+    for aside in main.iter("aside"):
+        if aside is main or _has_boilerplate_token(tokens(aside)):
+            continue
+        heading = next(aside.iter(*_HEADING_TAGS), None)
+        if heading is not None and is_block_label(heading.text_content()):
+            continue
+        size = _text_length(aside)
+        links = sum(_text_length(a) for a in aside.iter("a"))
+        said = _quote_key(aside)
+        if said in text.replace(said, "", 1):  # a pull quote: the text says it
+            continue
+        if size and links <= MAX_FACT_BOX_LINK_SHARE * size:
+            kept |= {aside, *aside.iterdescendants()} - _boilerplate_inside(aside)
+    return kept
+
+
+def _boilerplate_inside(el: HtmlElement) -> set[HtmlElement]:
+    """Elements under `el` that are boilerplate by tag, role or class, with what they hold."""
+    found: set[HtmlElement] = set()
+    for part in el.iterdescendants():
+        if isinstance(part.tag, str) and is_boilerplate(part):
+            found |= {part, *part.iterdescendants()}
+    return found
+
+
+def _lone_pull_quotes(main: HtmlElement | None) -> set[HtmlElement]:
+    """Pull quotes whose words the rest of the article does not repeat: there the quote is
+    the only place the text says it, and it stays (with its parts)."""
+    if main is None:
+        return set()
+    marked = main.xpath(".//*[contains(@class, 'pull') or contains(@class, 'Pull')]")
+    quotes = [el for el in marked if _any_match(tokens(el), _PULL_QUOTE_RE)]
+    if not quotes:
+        return set()
+    kept: set[HtmlElement] = set()
+    text = _quote_key(main)
+    for quote in quotes:
+        said = _quote_key(quote.find(".//p") if quote.find(".//p") is not None else quote)
+        if said and said not in text.replace(said, "", 1):
+            kept |= {quote, *quote.iterdescendants()}
+    return kept
+
+
+def _quote_key(el: HtmlElement) -> str:
+    return "".join(c for c in el.text_content().casefold() if c.isalnum())
+
+
+def _story_captions(main: HtmlElement | None, body_size: int) -> set[HtmlElement]:
+    """In a picture story, the captions to keep: each <figcaption>, its <figure>s and its
+    parts but the credits. Elsewhere, none."""
+    if main is None or not body_size:
+        return set()
+    found = [(c, size) for c in main.iter("figcaption") if (size := _text_length(c))]
+    if not _is_picture_story([size for _, size in found], body_size):
+        return set()
+    kept: set[HtmlElement] = set()
+    for caption, _ in found:
+        kept.add(caption)
+        kept.update(a for a in caption.iterancestors("figure") if main in a.iterancestors())
+        kept.update(
+            part
+            for part in caption.iterdescendants()
+            if not any(CREDIT_TOKENS.search(t) for t in tokens(part))
+        )
+    return kept
 
 
 def _rescue_headings(main: HtmlElement) -> None:
@@ -658,7 +1010,7 @@ def _holds_body(el: HtmlElement, main: HtmlElement | None, body_size: int) -> bo
     return _is_layout_match(el) and _text_length(el) >= MAX_REMOVED_SHARE * body_size
 
 
-def _removals(root: HtmlElement) -> Iterator[HtmlElement]:
+def _removals(root: HtmlElement, *, players: bool = True) -> Iterator[HtmlElement]:
     # Short elements are found by one XPath query (in C) rather than measured one by one.
     short = set(root.xpath(_SHORT_CRUFT_CANDIDATES))
     for el in _elements(root):
@@ -666,6 +1018,99 @@ def _removals(root: HtmlElement) -> Iterator[HtmlElement]:
             continue
         if is_boilerplate(el) or (el in short and _is_cruft_element(el)):
             yield el
+    if players:
+        yield from _players(root)
+    yield from _detail_rows(root)
+
+
+def _detail_rows(root: HtmlElement) -> Iterator[HtmlElement]:
+    """Rows of a details strip: a child marked as a label ("Servings", "Calories:") and its
+    value, short and no sentence (recipe cards, product specs, match facts)."""
+    for label in root.xpath(_LABEL_CANDIDATES):
+        if not _any_match(tokens(label), _LABEL_TOKEN_RE):
+            continue
+        row = label.getparent()
+        if row is None or row.tag in _ROOT_TAGS or len(row) < MIN_DETAIL_PARTS:
+            continue
+        text = _leading_text(row, MAX_DETAIL_ROW_CHARS + 1)
+        named = normalize_space(label.text_content())
+        if not named or not text or len(text) > MAX_DETAIL_ROW_CHARS:
+            continue
+        if not text.endswith(SENTENCE_ENDS) and len(named) >= MIN_LABEL_SHARE * len(text):
+            yield row
+
+
+def _players(root: HtmlElement) -> Iterator[HtmlElement]:
+    """Video and audio players set in the article: the largest box around a play button or
+    a <video> that holds little text and a time readout ("00:00 / 02:14"), with the labels
+    and the clip's title it shows."""
+    for control in root.iter("button", "video", "audio"):
+        box = control
+        while (parent := box.getparent()) is not None and parent.tag not in _ROOT_TAGS:
+            if len(_leading_text(parent, MAX_PLAYER_CHARS + 1)) > MAX_PLAYER_CHARS:
+                break
+            box = parent
+        if box is not control and PLAYER_TIME.search(box.text_content()):
+            yield box
+
+
+def _is_picture_story(caption_sizes: list[int], body_size: int) -> bool:
+    """True when captions of these sizes make a picture story of a body this long."""
+    if len(caption_sizes) < MIN_STORY_PICTURES or not body_size:
+        return False
+    return sum(caption_sizes) >= MIN_STORY_CAPTION_SHARE * body_size
+
+
+def _is_loose_caption(p: HtmlElement) -> bool:
+    """A short paragraph under a paragraph that is only a picture, written as a caption
+    ("图为…", "… 摄")."""
+    before = p.getprevious()
+    if before is None or before.tag != "p" or not _only_picture(before):
+        return False
+    text = _leading_text(p, MAX_LOOSE_CAPTION_CHARS + 1)
+    if not 0 < len(text) <= MAX_LOOSE_CAPTION_CHARS:
+        return False
+    return LOOSE_CAPTION.search(text) is not None
+
+
+def _only_picture(el: HtmlElement) -> bool:
+    return next(el.iter("img"), None) is not None and not normalize_space(el.text_content())
+
+
+def _ad_boxes(root: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """Small boxes that open with an ad label ("AD", "Advertisement", "Anzeige"): the label
+    marks the whole box (a betting-odds widget, a sponsored offer), not just itself."""
+    for el in root.iter(*_LABEL_TAGS):
+        if len(el) or not el.text or len(el.text) > MAX_CRUFT_CHARS:  # a label is a leaf
+            continue
+        if _cruft_key(el.text) not in _AD_LABEL_KEYS:
+            continue
+        box = _opened_box(el, protected)
+        if box is not el and _text_length(box) <= MAX_AD_BOX_CHARS:
+            yield box
+
+
+def _paywall_boxes(root: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """Paywall boxes that open with a line saying the rest is for subscribers: the largest
+    element (below the article) that opens with that line."""
+    for el in root.iter("p", "div", "span", "strong", "b", "h2", "h3", "h4"):
+        # The line is the first run of text in the element ("<p><span class=icon></span>Cet
+        # article …</p>"): reading only that keeps the scan cheap.
+        text = next((t for t in el.itertext() if not t.isspace()), None)
+        if not text or len(text) > 2 * MAX_PAYWALL_LABEL_CHARS:
+            continue
+        text = normalize_space(text)
+        if len(text) <= MAX_PAYWALL_LABEL_CHARS and _PAYWALL_RE.match(text):
+            yield _opened_box(el, protected)
+
+
+def _opened_box(el: HtmlElement, protected: set[HtmlElement]) -> HtmlElement:
+    """The largest ancestor (below the article) whose text opens with `el`'s text."""
+    block, label = el, normalize_space(el.text_content())
+    parent = block.getparent()
+    while _may_climb(parent, protected) and _opens_with(parent, label):
+        block, parent = parent, parent.getparent()
+    return block
 
 
 def _labelled_blocks(root: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
@@ -678,10 +1123,7 @@ def _labelled_blocks(root: HtmlElement, protected: set[HtmlElement]) -> Iterator
 def _headed_block(heading: HtmlElement, protected: set[HtmlElement]) -> list[HtmlElement]:
     """The largest ancestor that the heading opens; else the heading and what follows it up
     to the next heading of the same or a higher level."""
-    block, label = heading, normalize_space(heading.text_content())
-    parent = block.getparent()
-    while _may_climb(parent, protected) and _opens_with(parent, label):
-        block, parent = parent, parent.getparent()
+    block = _opened_box(heading, protected)
     if block is not heading:
         return [block]
     return [heading, *_section_after(heading)]
@@ -721,7 +1163,9 @@ def _leading_text(el: HtmlElement, limit: int) -> str:
 
 
 def _elements(root: HtmlElement) -> Iterable[HtmlElement]:
-    return (el for el in root.iter() if isinstance(el.tag, str))
+    """Every element under `root` (itself included), no comments or processing instructions:
+    lxml filters them in C."""
+    return root.iter(lxml.etree.Element)  # type: ignore[no-any-return]
 
 
 def _text_length(el: HtmlElement) -> int:

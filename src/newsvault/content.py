@@ -42,6 +42,8 @@ MAX_LINK_DENSITY = 0.9
 
 # ...and a body whose text is mostly links overall is a list of links (a homepage).
 MAX_BODY_LINK_DENSITY = 0.5
+# A block before the article's first kept part is its key points when lists are this share.
+MIN_LEAD_LIST_SHARE = 0.7
 
 # A page that calls itself a website (og:type) and yields less text than this is a front or
 # section page whose lead teaser readability took for an article; real stories are longer.
@@ -50,10 +52,21 @@ MAX_FRONT_PAGE_CHARS = 1000
 # A data table's cells are values and labels; a cell longer than this holds prose, and the
 # table lays out a page rather than data.
 MAX_CELL_CHARS = 300
+# A note's link back to its marker: an arrow or a caret, nothing else.
+BACK_LINK = re.compile(r"[↩↑⤴⬆^\ufe0e\ufe0f]+")
+# Notes set after the body are kept with their heading when the heading is all else there.
+MAX_NOTES_HEADING_CHARS = 40
+# A footnote marker's text: a number or a letter or two ("12", "iv", "a").
+NOTE_NUMBER = re.compile(r"\d{1,3}|[a-z]{1,2}|[ivx]{1,5}", re.I)
 
 # A block repeating the one before it is dropped when shorter than this: a doubled label or
 # pull quote is a line or two; a repeated long paragraph is the writer's choice.
 MAX_REPEATED_CHARS = 200
+
+# A heading that is all link is a teaser, unless a paragraph of at least this much prose follows
+# it: then it titles a section. Teaser lists put a line of standfirst under a headline, rarely
+# two sentences.
+MIN_SECTION_PROSE = 150
 
 # How many leading blocks are searched for a repeated title: the title sits at the top, under
 # at most a kicker or a date line.
@@ -70,12 +83,17 @@ HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 LIST_TAGS = frozenset(("ul", "ol"))
 # What readability leaves out between the parts of an article it keeps, and we put back.
 SPLIT_BODY_TAGS = HEADING_TAGS | LIST_TAGS | frozenset(("blockquote", "table", "pre"))
+# MathML's leaves: identifiers, numbers, operators, text. Each is a token of the formula, so
+# each is spaced from the next ("a ≠ 0", not "a≠0"; "x 2" for x², not the word "x2").
+MATH_TOKEN_TAGS = frozenset(("mi", "mn", "mo", "mtext", "ms"))
 
 _ID = "data-nv-id"  # stamped on every element so readability's picks map back to our tree
 _BREAK = "\x1e"  # stands for <br> inside a block until the block is flushed
 _PARAGRAPH_BREAK = re.compile(_BREAK + r"\s*(?:" + _BREAK + r"\s*)+")
 _PAGE_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 _LINK_TEXT = "//body//a//text()[not(ancestor::script or ancestor::style)]"
+_WORD_CHARS = re.compile(r"[^\W_]")
+_WHOLE_BODY = re.compile(r"<div><body\b")  # readability's summary of a page it took whole
 _ARTICLE_LD = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|\w*Posting|Report)"')
 
 
@@ -125,10 +143,10 @@ class _Flow:
 
     def flush(self) -> None:
         raw = "".join(t for t, _ in self.parts)
-        linked = sum(len(clean.normalize_space(t)) for t, is_link in self.parts if is_link)
+        linked = sum(_word_chars(t) for t, is_link in self.parts if is_link)
         self.parts = []
         for chunk in _PARAGRAPH_BREAK.split(raw):
-            self.add_block(self.kind, chunk, linked / max(1, len(clean.normalize_space(raw))))
+            self.add_block(self.kind, chunk, linked / max(1, _word_chars(raw)))
 
     def add_block(self, kind: BlockKind, text: str, density: float = 0.0, level: int = 0) -> None:
         text = clean.normalize_space(text.replace(_BREAK, " "))
@@ -138,10 +156,48 @@ class _Flow:
 
 
 def _walk_all(container: HtmlElement) -> list[_Walked]:
-    flow = _Flow(keep=lambda el: True)
+    flow = _Flow(keep=_not_back_link)
     _emit(container, flow)
     flow.flush()
+    notes = _notes_outside(container)
+    if notes is not None:
+        _emit(notes, flow)
+        flow.flush()
     return flow.blocks
+
+
+def _notes_outside(container: HtmlElement) -> HtmlElement | None:
+    """The notes that the article's footnote markers point to, when the page sets them after
+    its body container (an endnotes section in the same <article>): the smallest element
+    holding every note, with the heading over them when it is all else its parent holds."""
+    root = container.getroottree().getroot()
+    ids = [
+        (a.get("href") or "")[1:]
+        for el in container.iter("sup", "span", "a")
+        if _is_note_ref(el)
+        for a in el.iter("a")
+    ]
+    targets = [t for i in dict.fromkeys(ids) if i for t in root.xpath("//*[@id=$i]", i=i)[:1]]
+    if not targets or any(container in t.iterancestors() or t is container for t in targets):
+        return None
+    notes = targets[0].getparent()
+    while notes is not None and not all(notes in t.iterancestors() for t in targets):
+        notes = notes.getparent()
+    if notes is None or notes in container.iterancestors() or notes.tag in ("html", "body"):
+        return None
+    parent = notes.getparent()
+    if parent is not None and parent is not container and parent not in container.iterancestors():
+        others = _text_length(parent) - _text_length(notes)
+        if others <= MAX_NOTES_HEADING_CHARS:
+            return parent
+    return notes
+
+
+def _not_back_link(el: HtmlElement) -> bool:
+    """False for a note's link back to its marker ("↩"): a sign, not text."""
+    if el.tag != "a" or not (el.get("href") or "").startswith("#"):
+        return True
+    return BACK_LINK.fullmatch(clean.normalize_space(el.text_content())) is None
 
 
 def _emit(el: HtmlElement, flow: _Flow) -> None:
@@ -154,6 +210,14 @@ def _emit(el: HtmlElement, flow: _Flow) -> None:
         flow.blocks.append(_Walked(Block("pre", el.text_content().strip("\n")), 0.0))
     elif tag == "br":
         flow.add_text(_BREAK)
+    elif tag == "math" and el.get("display") == "block":
+        flow.flush()
+        _emit_children(el, flow)
+        flow.flush()
+    elif tag in MATH_TOKEN_TAGS:
+        flow.add_text(" ")
+        _emit_children(el, flow)
+        flow.add_text(" ")
     elif tag == "table" and _is_data_table(el):
         _emit_table(el, flow)
     elif tag in LIST_TAGS or tag == "li" or tag == "blockquote":
@@ -162,8 +226,25 @@ def _emit(el: HtmlElement, flow: _Flow) -> None:
         flow.flush()
         _emit_children(el, flow)
         flow.flush()
+    elif _is_note_ref(el):
+        flow.add_text(f"[{clean.normalize_space(el.text_content())}]")
     else:
         _emit_inline(el, flow)
+
+
+def _is_note_ref(el: HtmlElement) -> bool:
+    """A footnote marker: a <sup> (or an element with role doc-noteref) around a link to a
+    place in the page, whose text is a short number. Written "[1]" so it does not run into
+    the word before it ("cities,1")."""
+    if el.tag != "sup" and el.get("role") != "doc-noteref":
+        return False
+    links = list(el.iter("a"))
+    text = clean.normalize_space(el.text_content())
+    return (
+        len(links) == 1
+        and (links[0].get("href") or "").startswith("#")
+        and (NOTE_NUMBER.fullmatch(text) is not None)
+    )
 
 
 def _emit_children(el: HtmlElement, flow: _Flow) -> None:
@@ -243,7 +324,7 @@ def _walk_readability(work: HtmlElement) -> list[_Walked]:
     roots = list(_roots(work, kept, ancestors))
     # A root we added (a heading between kept parts, a sibling entry) is kept whole.
     kept |= {d.get(_ID) for r in roots if r.get(_ID) not in kept for d in r.iter()} - {None}
-    flow = _Flow(keep=lambda el: el.get(_ID) in kept or _restorable(el))
+    flow = _Flow(keep=lambda el: (el.get(_ID) in kept or _restorable(el)) and _not_back_link(el))
     for root in roots:
         _emit(root, flow)
         flow.flush()
@@ -259,7 +340,13 @@ def _readability_picks(work: HtmlElement) -> set[str]:
         picked = lxml.html.document_fromstring(summary)
     except (Unparseable, lxml.etree.ParserError) as exc:
         raise ExtractError(f"readability could not read the page: {exc}") from exc
-    return {el.get(_ID) for el in picked.iter() if el.get(_ID)}
+    kept = {el.get(_ID) for el in picked.iter() if el.get(_ID)}
+    body = work.find("body")
+    if _WHOLE_BODY.match(summary) and body is not None:
+        # Readability took the whole body (a page of loose text and equations, no containers);
+        # the parser drops a <body> nested in its <div>, and with it the text between tags.
+        kept.add(body.get(_ID))
+    return kept
 
 
 def _roots(el: HtmlElement, kept: set[str], ancestors: set[HtmlElement]) -> Iterator[HtmlElement]:
@@ -274,8 +361,35 @@ def _roots(el: HtmlElement, kept: set[str], ancestors: set[HtmlElement]) -> Iter
             yield child
         elif child in ancestors:
             yield from _roots(child, kept, ancestors)
-        elif marked and marked[0] < i < marked[-1] and _between_kept(child, templates):
+        elif marked and _restored(child, el, i, marked, templates):
             yield child
+
+
+def _restored(
+    child: HtmlElement,
+    parent: HtmlElement,
+    i: int,
+    marked: list[int],
+    templates: set[tuple[str, str] | None],
+) -> bool:
+    """A sibling readability left out that belongs to the article: between two kept parts,
+    a heading, list, quote or table; before the first, a list of key points."""
+    if marked[0] < i < marked[-1]:
+        return _between_kept(child, templates)
+    return i < marked[0] and _leads_article(child, parent)
+
+
+def _leads_article(child: HtmlElement, parent: HtmlElement) -> bool:
+    """A list of key points (with its heading) set before the first kept part of an
+    <article>: live blogs and explainers open with one. Mostly list, hardly any links (a
+    list of links there is a teaser carousel)."""
+    if parent.tag != "article" and next(parent.iterancestors("article"), None) is None:
+        return False
+    size = _text_length(child)
+    listed = sum(_text_length(found) for found in child.iter(*LIST_TAGS))
+    if not size or listed < MIN_LEAD_LIST_SHARE * size:
+        return False
+    return _link_density(child) < MAX_BODY_LINK_DENSITY
 
 
 def _template(el: HtmlElement) -> tuple[str, str] | None:
@@ -288,15 +402,21 @@ def _template(el: HtmlElement) -> tuple[str, str] | None:
 
 def _between_kept(el: HtmlElement, templates: set[tuple[str, str] | None]) -> bool:
     """A heading, list, quote or table, or an element made from the same template as a kept
-    one, that sits between parts of the article."""
+    one, that sits between parts of the article. A heading that is all link comes back too:
+    tidying keeps it only where it heads prose."""
     if el.tag not in SPLIT_BODY_TAGS and _template(el) not in templates:
         return False
-    return not clean.is_boilerplate(el) and _link_density(el) < MAX_LINK_DENSITY
+    if clean.is_boilerplate(el):
+        return False
+    return el.tag in HEADING_TAGS or _link_density(el) < MAX_LINK_DENSITY
 
 
 def _restorable(el: HtmlElement) -> bool:
-    """Headings and lists readability dropped from inside a kept element come back."""
-    if el.tag not in HEADING_TAGS and el.tag not in LIST_TAGS and el.tag != "li":
+    """Headings and lists readability dropped from inside a kept element come back (linked
+    headings as above)."""
+    if el.tag in HEADING_TAGS:
+        return True
+    if el.tag not in LIST_TAGS and el.tag != "li":
         return False
     return _link_density(el) < MAX_LINK_DENSITY
 
@@ -305,12 +425,30 @@ def _restorable(el: HtmlElement) -> bool:
 
 
 def _tidy(walked: list[_Walked], titles: set[str]) -> list[_Walked]:
-    kept = [w for w in walked if not _is_noise(w)]
-    kept = _dedupe(kept)
+    following = [*walked[1:], None][: len(walked)]
+    kept = [w for w, after in zip(walked, following, strict=True) if not _is_noise(w, after)]
+    kept = _dedupe(_drop_empty_sections(kept))
     return _drop_leading_title(kept, titles)
 
 
-def _is_noise(w: _Walked) -> bool:
+def _drop_empty_sections(walked: list[_Walked]) -> list[_Walked]:
+    """Drop a heading with nothing under it once the boilerplate is gone (a recipe card's
+    "Nutrition" over a removed table): the next block is a heading of its level or above,
+    or there is none."""
+    out: list[_Walked] = []
+    for i, w in enumerate(walked):
+        after = walked[i + 1].block if i + 1 < len(walked) else None
+        if w.block.kind == "h" and (after is None or _closes(w.block, after)):
+            continue
+        out.append(w)
+    return out
+
+
+def _closes(heading: Block, after: Block) -> bool:
+    return after.kind == "h" and after.level <= heading.level
+
+
+def _is_noise(w: _Walked, after: _Walked | None) -> bool:
     text = w.block.text
     if w.block.kind == "row":  # a row of figures or dates is data, not a label or a stamp
         return w.link_density >= MAX_LINK_DENSITY
@@ -318,7 +456,19 @@ def _is_noise(w: _Walked) -> bool:
         return True
     if clean.is_date_line(text) or clean.is_share_line(text):
         return True
+    if w.block.kind == "p" and (clean.is_counter(text) or clean.is_divider(text)):
+        return True
+    if w.block.kind == "h" and _heads_prose(after):
+        return False
     return w.block.kind != "pre" and w.link_density >= MAX_LINK_DENSITY
+
+
+def _heads_prose(after: _Walked | None) -> bool:
+    """A linked heading over a paragraph of prose titles a section (a product in a buyer's
+    guide, a bill in a roundup); a linked heading over another one is a teaser list."""
+    if after is None or after.block.kind != "p":
+        return False
+    return len(after.block.text) >= MIN_SECTION_PROSE and after.link_density < MAX_BODY_LINK_DENSITY
 
 
 def _dedupe(walked: list[_Walked]) -> list[_Walked]:
@@ -385,6 +535,12 @@ def page_link_density(tree: HtmlElement) -> float:
 def _link_density(el: HtmlElement) -> float:
     links = sum(_text_length(a) for a in el.iter("a"))
     return links / max(1, _text_length(el))
+
+
+def _word_chars(text: str) -> int:
+    """Letters and digits: link density counts these, so the separators of a line of links
+    ("Region · Islands", "News | Sport") do not pass it off as prose."""
+    return len(_WORD_CHARS.findall(text))
 
 
 def _text_length(el: HtmlElement) -> int:

@@ -15,8 +15,10 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from newsvault.clean import (
+    BOILERPLATE_TOKENS,
     TokenIndex,
     has_token,
+    main_paragraph_parent,
     marked_elements,
     normalize_space,
     token_index,
@@ -35,8 +37,13 @@ TITLE_META = ("og:title", "twitter:title", "dc.title", "sailthru.title", "parsel
 DESCRIPTION_META = ("og:description", "description", "twitter:description", "dc.description")
 SITE_NAME_META = ("og:site_name", "application-name", "al:android:app_name")
 IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "thumbnail")
-AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author",
-               "byl", "citation_author")  # fmt: skip
+AUTHOR_META = ("author", "article:author", "og:article:author", "dc.creator", "dc:creator",
+               "sailthru.author", "parsely-author", "byl", "citation_author")  # fmt: skip
+# Library and scholarly tags write one author per tag, surname first ("Jong, Michiel de");
+# Google Scholar asks for citation_author that way.
+INVERTED_NAME_META = frozenset(("dc.creator", "dc:creator", "citation_author"))
+INVERTED_NAME = re.compile(r"([^,]+?),\s*([^,]+)")
+MAX_INVERTED_PART_WORDS = 3
 PUBLISHED_META = (
     "article:published_time", "datepublished", "og:published_time", "published_time",
     "date", "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date",
@@ -58,6 +65,7 @@ ARTICLE_TYPES = (
 )  # fmt: skip
 # JSON-LD author types that are not people: "strip organisation names" from the byline.
 ORGANISATION_TYPES = frozenset(("organization", "newsmediaorganization", "corporation"))
+PERSON_TYPES = frozenset(("person",))
 
 # Class/id tokens of the visible byline (matched as a run of parts, like clean.py's rules).
 BYLINE_TOKENS = words("byline author author-name authors writer contributor by-author")
@@ -70,10 +78,21 @@ STANDFIRST_TOKENS = words(
 STANDFIRST_EXACT = frozenset(words("summary lead lede intro excerpt"))
 # The same, and the names of the lead paragraph in other languages' CMSs (French "chapô"),
 # matched as parts of a token: used only to recognise the description repeated in the body.
-LEAD_TOKENS = (*STANDFIRST_TOKENS, *words("summary lead lede intro excerpt leadtext chapo chapeau"))
+LEAD_TOKENS = (
+    *STANDFIRST_TOKENS,
+    *words("summary lead lede intro excerpt leadtext chapo chapeau description sapo"),
+)
 
 # Class/id tokens of a job title inside a byline ("author-title", "byline__role").
 ROLE_TOKENS = words("title job-title jobtitle role position")
+
+# Blocks whose bylines name other people: commenters, the authors of teasers for other stories,
+# of newsletters and sponsored posts. A byline inside one of these (by the class/id vocabulary
+# of clean.BOILERPLATE_TOKENS, or an <aside>) is not the article's.
+# A block that holds the article's own paragraphs is a wrapper (a page shown in a "modal", an
+# "ad-portal" around everything), not such a block.
+ELSEWHERE_GROUPS = ("ads", "related", "comments", "subscribe", "embeds")
+ELSEWHERE_TAGS = frozenset(("aside",))
 
 # Elements that hold one author's name each.
 AUTHOR_XPATH = '//*[@itemprop="author"] | //a[@rel="author"]'
@@ -82,14 +101,25 @@ MAX_BYLINE_CHARS = 120
 
 # Words around names in bylines: "By", "Von", dates, roles and wire agencies.
 BYLINE_PREFIX = re.compile(
-    r"^(?:written |posted |reported )?(?:by|von|par|por|di|door)\b[:\s]*", re.I
-)
-BYLINE_NOISE = re.compile(
-    r"\b(?:staff(?: writer| reporter)?|correspondent|contributor|editor|reporter|columnist"
-    r"|(?:last )?(?:updated|published|posted))\b.*$",
+    r"^(?:(?:written |posted |reported |reporting |words )?(?:by|von|par|por|di|door)\b[:\s]*"
+    # Chinese and Japanese labels: "作者：", "记者 ", "文/" ("文" alone is also a surname).
+    r"|(?:作者|撰文|记者|記者)\s*[：:/／]?\s*|文\s*[/／：:]\s*)",
     re.I,
 )
-AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.I)
+# What follows one of these is a role, a date or the people who edited or illustrated the
+# piece ("Written by A<br>Edited by B", Reuters' "Editing by C"): not its authors.
+BYLINE_NOISE = re.compile(
+    r"\b(?:staff(?: writer| reporter)?|correspondent|contributor|editor|reporter|columnist"
+    r"|(?:last )?(?:updated|published|posted)"
+    r"|(?:edited|editing|fact-?checked|photos?|photographs?|illustrations?) by"
+    # Korean and Chinese titles come after the name: "박서연 기자", "陈晓岚 记者".
+    r"|기자|특파원|선임기자|논설위원|记者|記者|特派员)\b.*$",
+    re.I,
+)
+# Co-authors in brackets after the first name: "Martin Untersinger (avec Damien Leloup et
+# Morgane Tual)", "Jane Doe (with John Roe)".
+CO_AUTHORS = re.compile(r"\(\s*(?:avec|with|mit|con|com)\s+([^()]+)\)", re.I)
+AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|、|，|；|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*", re.I)
 # Wire agencies and newsroom labels that stand beside or instead of names in bylines
 # ("LISA MARTINEZ Associated Press", "By Reuters staff"); they are organisations, not authors.
 AGENCY_NAMES = re.compile(
@@ -109,6 +139,17 @@ DATE_IN_TEXT = re.compile(
 )
 # Degrees and credentials written after a name ("Brenda Goodman, MA"): not a second author.
 CREDENTIALS = frozenset(words("ma md phd mph rn msc bsc mba jd ms dds rd lcsw"))
+# CMS account names shown where an author's name should be (WordPress's "admin"): kept as
+# the byline when nothing else names anyone (the seed page's "by Admin"), but a credit line
+# in the text that names a person wins over them.
+ACCOUNT_NAMES = frozenset(words("admin administrator webmaster editor user guest root"))
+# A credit line at the head of the text names the writer when the CMS shows only an account:
+# "Story and photos by Dana Whitfield", "Text by …". At most this long.
+CREDIT_LINE = re.compile(
+    r"^(?:story|text|words|reporting|written)(?: and (?:photos|photographs|pictures))? by\s+",
+    re.I,
+)
+MAX_CREDIT_LINE_CHARS = 80
 _NOT_A_NAME = re.compile(r"[\d$€£%@#]")  # amounts, handles and dates are not names
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _URL_IN_TEXT = re.compile(r"\(?\s*(?:https?://|www\.)[^\s)]*\s*\)?")
@@ -117,7 +158,12 @@ _URL_IN_TEXT = re.compile(r"\(?\s*(?:https?://|www\.)[^\s)]*\s*\)?")
 CONJUNCTIONS = {
     "en": "and", "fr": "et", "de": "und", "es": "y", "it": "e", "pt": "e", "nl": "en",
     "sv": "och", "da": "og", "no": "og", "nb": "og", "pl": "i", "cs": "a", "ca": "i",
+    "ru": "и", "uk": "і", "tr": "ve", "id": "dan", "ms": "dan", "vi": "và", "hi": "और",
 }  # fmt: skip
+# Conjunctions written onto the next name: Arabic "A وB".
+PREFIX_CONJUNCTIONS = {"ar": "و", "fa": "و"}
+# Languages that list names with a separator and no conjunction: "陈晓岚、周建平".
+NAME_SEPARATORS = {"zh": "、", "ja": "、", "ko": ", "}
 # What is left of "The Associated Press" or "By the Reuters staff" once the agency is taken
 # out: articles and particles, never a name on their own.
 NAME_LEFTOVERS = frozenset(words("the by of la les el los der die das"))
@@ -129,10 +175,27 @@ MAX_NAME_WORDS = 5  # a person's name is a few words; more is a sentence that ma
 TITLE_SEPARATORS = re.compile(
     r"\s+[|\-–—·•»›/]\s+|\s+::\s+|\s+_(?=\s|[^\x00-\x7f])\s*"
     r"|(?<=[^\x00-\x7f])_(?=[^\x00-\x7f])"
+    r"|\s+(?=\[[^\]]+\]$)"  # "Title [Site]": a site name in brackets at the end
 )
 # A headline candidate must share this share of its words with <title> to be believed.
 MIN_TITLE_OVERLAP = 0.5
 MAX_SITE_WORDS = 4  # a trailing title part this short, after a bar, is a site name
+# <title> may name the section as well as the site after the headline ("Headline | City
+# News - Site"): an <h1> followed by at most this many such short parts is the headline.
+MAX_TITLE_LABELS = 2
+# A badge in the <h1> before the headline ("Plus", "Exclusive", "Live"): a word or two.
+MAX_BADGE_WORDS = 2
+# "Name Obituary (1938 - 2025)": a bracketed group after the headline, with separators in it.
+BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
+MIN_BADGED_WORDS = 3  # the headline behind it is a sentence, not a word ("Welcome Home")
+# A description shorter than this (letters and digits) is not trusted to be a cut of another.
+MIN_CUT_DESCRIPTION = 40
+# A fuller description must add this many words to a complete-looking one, and stay this short.
+MIN_ADDED_WORDS = 3
+MAX_DESCRIPTION_CHARS = 300
+# How a cut description ends: an ellipsis, or a word or comma with no full stop after it.
+CUT_TEXT_END = re.compile(r"(?:…|\.\.\.|\[…\]|[\w,])\s*$")
+HTML_ENTITY = re.compile(r"&(?:[a-z]+|#\d+|#x[0-9a-f]+);", re.I)
 
 # Dates outside these years are typos or placeholders ("0001-01-01", "2099-12-31").
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -189,6 +252,7 @@ def _parts_run(vocabulary: Iterable[str]) -> re.Pattern[str]:
 
 
 _BYLINE_RE = _parts_run(BYLINE_TOKENS)
+_ELSEWHERE_RE = _parts_run(t for group in ELSEWHERE_GROUPS for t in BOILERPLATE_TOKENS[group])
 _ROLE_RE = _parts_run(ROLE_TOKENS)
 _DATE_CLASS_RE = _parts_run(DATE_CLASS_TOKENS)
 _STANDFIRST_RE = _parts_run(STANDFIRST_TOKENS)
@@ -258,22 +322,34 @@ ORIGINAL_LINK_LABEL = re.compile(
 )
 
 
+# The longest anchor text ORIGINAL_LINK_TEXT can match is a "Read the original article on
+# <site>" line; longer anchor text is a headline or a sentence, not worth normalising.
+MAX_ORIGINAL_LINK_CHARS = 200
+
+
 def _original(tree: HtmlElement, url: str | None, canonical: str | None) -> Found:
     """The original publisher's URL, when the page names it: a "Source Link" / "Read the
     original" anchor to another site, else a canonical URL on another site."""
     for anchor in tree.iter("a"):
+        if not _names_original(anchor):
+            continue
         href = _absolute(anchor.get("href"), url)
         if href is None or urlsplit(href).scheme not in ("http", "https"):
             continue
-        if url is not None and same_site(href, url):
-            continue
-        text = normalize_space(anchor.text_content())
-        before = _text_before(anchor)
-        if ORIGINAL_LINK_TEXT.match(text) or ORIGINAL_LINK_LABEL.search(before):
+        if url is None or not same_site(href, url):
             return href, "page"
     if canonical and url and not same_site(canonical, url):
         return canonical, "meta"
     return None
+
+
+def _names_original(anchor: HtmlElement) -> bool:
+    """True for an anchor worded, or labelled, as a link to the original ("Source Link",
+    "Source: <a>")."""
+    text = anchor.text_content()
+    if len(text) <= MAX_ORIGINAL_LINK_CHARS and ORIGINAL_LINK_TEXT.match(normalize_space(text)):
+        return True
+    return bool(ORIGINAL_LINK_LABEL.search(_text_before(anchor)))
 
 
 def _text_before(anchor: HtmlElement) -> str:
@@ -305,17 +381,23 @@ def _pick(*candidates: tuple[str | None, str]) -> Found:
 def _meta_tags(tree: HtmlElement) -> dict[str, str]:
     """First non-empty content of each <meta> key (property, name, itemprop, http-equiv)."""
     found: dict[str, str] = {}
-    for el in tree.iter("meta"):
-        content = normalize_space(el.get("content") or "")
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            key = (el.get(attr) or "").strip().lower()
-            if key and content and key not in found:
-                found[key] = content
+    for key, content in _meta_pairs(tree):
+        found.setdefault(key, content)
     return found
 
 
-def _first(meta: dict[str, str], keys: Iterable[str]) -> str | None:
-    return next((meta[k] for k in keys if meta.get(k)), None)
+def _meta_pairs(tree: HtmlElement) -> Iterator[tuple[str, str]]:
+    """(key, content) of every <meta>, in page order. RDFa lets one property attribute name
+    several properties ("dc:creator twitter:site_name"): each is a key."""
+    for el in tree.iter("meta"):
+        content = normalize_space(el.get("content") or "")
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            raw = (el.get(attr) or "").lower()
+            for key in raw.split() if attr == "property" else [raw.strip()]:
+                if key:
+                    yield key, content
 
 
 def _first_found(meta: dict[str, str], keys: Iterable[str]) -> Found:
@@ -459,11 +541,13 @@ def _ld_image(ld: dict[str, Any]) -> str | None:
 def _title(
     meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, site: str | None, url: str | None
 ) -> Found:
-    """The visible headline when <title> says the same; else og:title, JSON-LD headline, the
-    <h1>, <title>; without a " - Site" suffix.
+    """The visible headline when <title> or JSON-LD says the same; else og:title, JSON-LD
+    headline, the <h1>, <title>; without a " - Site" suffix.
 
-    An <h1> that <title> repeats (less its site name) is the headline readers see, and wins
-    over og:title, which sites often word differently for sharing. Otherwise og:title is the
+    An <h1> that <title> repeats (less its site name, section labels or a bracketed group;
+    the <h1> perhaps behind a badge) is the headline readers see, and wins over og:title,
+    which sites often word differently for sharing; so does an <h1> that the JSON-LD headline
+    repeats, unless <title> and og:title agree with each other. Otherwise og:title is the
     page's own choice; any other candidate that shares too few words with <title> is passed
     over: JSON-LD "headline" sometimes holds a description, and an <h1> can be the site's logo.
     """
@@ -472,7 +556,14 @@ def _title(
     h1 = _single_h1(tree)
     if h1 and page_title and _key(h1) == _key(page_title):
         return h1, "page"
+    agreed = _headline_in_title(raw, h1, _h1_badge(tree)) if h1 and raw else None
+    if agreed:
+        return agreed, "page"
     og_title = _first_found(meta, TITLE_META)
+    # Two against two (<h1> and JSON-LD, <title> and og:title): the page's own title wins.
+    og_seconded = _same_title(og_title, page_title, site, url)
+    if h1 and not og_seconded and _key(h1) == _key(_ld_text(ld, "headline") or ""):
+        return h1, "page"
     if og_title:
         shared = _shared_suffix(og_title[0], raw)
         return _strip_site(og_title[0], site, url, loose=shared), og_title[1]
@@ -483,6 +574,57 @@ def _title(
         if candidate and (not page_title or _similar(candidate, page_title)):
             return _strip_site(candidate, site, url, loose=False), source
     return _pick((page_title, "page"), *candidates)
+
+
+def _same_title(og_title: Found, page_title: str | None, site: str | None, url: str | None) -> bool:
+    """True when og:title, less its site name, is <title>'s headline."""
+    if og_title is None or page_title is None:
+        return False
+    return _key(_strip_site(og_title[0], site, url, loose=True)) == _key(page_title)
+
+
+def _h1_badge(tree: HtmlElement) -> str | None:
+    """The text of an element that opens the first <h1> (a "Plus" or "Live" badge), if any."""
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None or normalize_space(h1.text or ""):
+        return None
+    first = next((c for c in h1 if isinstance(c.tag, str)), None)
+    if first is None:
+        return None
+    return normalize_space(first.text_content()) or None
+
+
+def _headline_in_title(page_title: str, h1: str, badge: str | None = None) -> str | None:
+    """The headline that <title> and the <h1> agree on, when <title> is the headline and at
+    most a few short labels ("H1 | Section - Site") and the <h1> is the headline, perhaps
+    behind a badge of a word or two ("Plus H1"), which is not part of it."""
+    parts = [_unmask(p) for p in TITLE_SEPARATORS.split(_mask_brackets(page_title))]
+    for count in range(1, len(parts) + 1):
+        rest = parts[count:]
+        if len(rest) > MAX_TITLE_LABELS or any(len(p.split()) > MAX_SITE_WORDS for p in rest):
+            continue
+        head = _rejoin(page_title, parts[:count])
+        if _key(head) == _key(h1) or _key(BRACKETED_END.sub("", head)) == _key(h1):
+            return h1
+        if badge and _badged(h1, head, badge):
+            return head
+    return None
+
+
+def _mask_brackets(text: str) -> str:
+    """Spaces inside (…) made unbreakable, so that " - " in "(1938 - 2025)" is no separator."""
+    return re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\x00"), text)
+
+
+def _unmask(text: str) -> str:
+    return text.replace("\x00", " ")
+
+
+def _badged(h1: str, headline: str, badge: str) -> bool:
+    """True when the <h1> is the badge (its own element, a word or two) then the headline."""
+    if len(headline.split()) < MIN_BADGED_WORDS or len(badge.split()) > MAX_BADGE_WORDS:
+        return False
+    return _key(h1) == _key(badge) + _key(headline)
 
 
 def _similar(candidate: str, page_title: str) -> bool:
@@ -567,20 +709,43 @@ def _authors(
 ) -> tuple[tuple[str, ...], Found]:
     """People who wrote the article, and where they were found; organisations and agencies
     are left out."""
-    organisations = [site] if site else []
+    # A name the structured data calls an organisation (an Organization author, the
+    # publisher) is no person, whichever source repeats it: <meta name="author"> often does.
+    # The site's name is no author either, unless JSON-LD says a person publishes the site.
+    people = {_key(n) for n in _ld_names(ld, PERSON_TYPES)}
+    organisations = [site] if site and _key(site) not in people else []
+    organisations += _ld_names(ld, ORGANISATION_TYPES)
+    around = _around_article(tree)
     sources = (
-        (_ld_authors(ld), "json-ld"), (_meta_authors(meta), "meta"),
-        (_marked_authors(tree), "page"),
+        (_ld_authors(ld), "json-ld"), (_meta_authors(tree), "meta"),
+        (_marked_authors(tree, around), "page"),
     )  # fmt: skip
+
+    def credited() -> tuple[str, ...]:
+        return _dedupe(n for raw in _credit_lines(tree) for n in split_names(raw, organisations))
+
     for raws, source in sources:
         names = _dedupe(n for raw in raws for n in split_names(raw, organisations))
+        if names and all(n.casefold() in ACCOUNT_NAMES for n in names) and (found := credited()):
+            return found, ("; ".join(found), "page")
         if names:
             return names, ("; ".join(names), source)
-    for raw in _byline_texts(index):
+    for raw in _byline_texts(index, around):
         names = _dedupe(split_names(raw, organisations))
         if names:
             return names, ("; ".join(names), "page")
-    return (), None
+    found = credited()
+    return found, ("; ".join(found), "page") if found else None
+
+
+def _credit_lines(tree: HtmlElement) -> list[str]:
+    """Short paragraphs that credit the writer in words ("Story and photos by X")."""
+    found = []
+    for p in tree.iter("p"):
+        text = normalize_space(p.text_content())
+        if len(text) <= MAX_CREDIT_LINE_CHARS and CREDIT_LINE.match(text):
+            found.append(CREDIT_LINE.sub("", text))
+    return found
 
 
 def _organisation(
@@ -593,8 +758,10 @@ def _organisation(
             name = item.get("name")
             if isinstance(name, str) and name.strip():
                 return normalize_space(name), "json-ld"
-    candidates = [(raw, "meta") for raw in _meta_authors(meta)]
-    candidates += [(raw, "page") for raw in (*_marked_authors(tree), *_byline_texts(index))]
+    candidates = [(raw, "meta") for raw in _meta_authors(tree)]
+    around = _around_article(tree)
+    page = (*_marked_authors(tree, around), *_byline_texts(index, around))
+    candidates += [(raw, "page") for raw in page]
     for raw, source in candidates:
         agency = AGENCY_NAMES.search(raw)
         if agency and agency.group(0).casefold() not in NEWSROOM_LABELS:
@@ -602,6 +769,13 @@ def _organisation(
         if site and _key(BYLINE_PREFIX.sub("", raw)) == _key(site[0]):
             return site[0], source
     return None
+
+
+def _ld_names(ld: dict[str, Any], types: frozenset[str]) -> list[str]:
+    """Names of the JSON-LD author, creator and publisher items of one of these types."""
+    items = _ld_list(ld.get("author") or ld.get("creator")) + _ld_list(ld.get("publisher"))
+    found = [i for i in items if isinstance(i, dict) and set(_ld_types(i)) & types]
+    return [normalize_space(n) for i in found if isinstance(n := i.get("name"), str) and n.strip()]
 
 
 def _ld_list(value: Any) -> list[Any]:
@@ -623,15 +797,26 @@ def _ld_authors(ld: dict[str, Any]) -> list[str]:
     return names
 
 
-def _meta_authors(meta: dict[str, str]) -> list[str]:
-    value = _first(meta, AUTHOR_META)
-    return [value] if value and not _is_url(value) else []
+def _meta_authors(tree: HtmlElement) -> list[str]:
+    """Every value of the first author <meta> key the page has (scholarly pages repeat the
+    tag once per author), surname-first names turned around."""
+    pairs = [(k, v) for k, v in _meta_pairs(tree) if k in AUTHOR_META and not _is_url(v)]
+    key = min((k for k, _ in pairs), key=AUTHOR_META.index, default=None)
+    return [_uninvert(v) if key in INVERTED_NAME_META else v for k, v in pairs if k == key]
 
 
-def _marked_authors(tree: HtmlElement) -> list[str]:
+def _uninvert(value: str) -> str:
+    """Turn "Jong, Michiel de" into "Michiel de Jong"; anything else stays as it is."""
+    match = INVERTED_NAME.fullmatch(value)
+    if not match or any(len(g.split()) > MAX_INVERTED_PART_WORDS for g in match.groups()):
+        return value
+    return f"{match.group(2)} {match.group(1)}"
+
+
+def _marked_authors(tree: HtmlElement, around: set[HtmlElement]) -> list[str]:
     """The text of each element marked as an author (itemprop="author", rel="author") in the
     byline of the first one: teasers for other stories mark their authors the same way."""
-    marked = tree.xpath(AUTHOR_XPATH)
+    marked = [el for el in tree.xpath(AUTHOR_XPATH) if not _elsewhere(el, around)]
     if not marked:
         return []
     line = _byline_line(marked[0])
@@ -649,12 +834,31 @@ def _byline_line(el: HtmlElement) -> HtmlElement:
     return line
 
 
-def _byline_texts(index: TokenIndex) -> Iterator[str]:
+def _byline_texts(index: TokenIndex, around: set[HtmlElement]) -> Iterator[str]:
     """Short texts of elements classed as a byline, in page order."""
     for el in marked_elements(index, _BYLINE_RE):
+        if _elsewhere(el, around):
+            continue
         text = _element_text(_without_roles(el))
         if 0 < len(text) <= MAX_BYLINE_CHARS:
             yield text
+
+
+def _elsewhere(el: HtmlElement, around: set[HtmlElement]) -> bool:
+    """True for an element inside a comment thread, a teaser list, an ad or an <aside>,
+    unless that block is one of `around`, the elements around the article's paragraphs."""
+    for node in (el, *el.iterancestors()):
+        if node in around:
+            return False
+        if node.tag in ELSEWHERE_TAGS or has_token(node, _ELSEWHERE_RE):
+            return True
+    return False
+
+
+def _around_article(tree: HtmlElement) -> set[HtmlElement]:
+    """The element holding most of the page's paragraphs, and its ancestors."""
+    main = main_paragraph_parent(tree)
+    return {main, *main.iterancestors()} if main is not None else set()
 
 
 def _without_roles(el: HtmlElement) -> HtmlElement:
@@ -687,6 +891,7 @@ def split_names(raw: str, organisations: Iterable[str] = ()) -> list[str]:
     in capitals are title-cased.
     """
     text = normalize_space(BYLINE_PREFIX.sub("", _URL_IN_TEXT.sub(" ", raw)))
+    text = CO_AUTHORS.sub(r", \1", text)
     text = DATE_IN_TEXT.sub("", BYLINE_NOISE.sub("", text)).strip(" ,;|-–—·:")
     skip = {_key(o) for o in organisations}
     parts = (_clean_name(p) for p in AUTHOR_SPLIT.split(text))
@@ -695,7 +900,7 @@ def split_names(raw: str, organisations: Iterable[str] = ()) -> list[str]:
 
 def _clean_name(part: str) -> str:
     name = normalize_space(_EMPTY_BRACKETS.sub(" ", AGENCY_NAMES.sub(" ", part)))
-    name = name.strip(" ,;|-–—·:.")
+    name = name.strip(" ,;|-–—·:.：")
     if _is_url(name) or name.casefold().strip(".") in CREDENTIALS or _NOT_A_NAME.search(name):
         return ""
     if all(w.casefold() in NAME_LEFTOVERS for w in name.split()):
@@ -711,6 +916,10 @@ def _byline(authors: tuple[str, ...], language: str | None) -> str | None:
         return None
     if len(authors) == 1:
         return authors[0]
+    if language in NAME_SEPARATORS:
+        return NAME_SEPARATORS[language].join(authors)
+    if language in PREFIX_CONJUNCTIONS:
+        return f"{'، '.join(authors[:-1])} {PREFIX_CONJUNCTIONS[language]}{authors[-1]}"
     conjunction = CONJUNCTIONS.get(language or "", "and")
     return f"{', '.join(authors[:-1])} {conjunction} {authors[-1]}"
 
@@ -726,9 +935,40 @@ def _dedupe(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def _description(meta: dict[str, str], ld: dict[str, Any], index: TokenIndex) -> Found:
-    return _first_found(meta, DESCRIPTION_META) or _pick(
-        (_ld_text(ld, "description"), "json-ld"), (standfirst(index), "page")
-    )
+    """og:description, else the other description tags, JSON-LD, the marked standfirst; but
+    the standfirst when a description tag or JSON-LD says the same and og:description does
+    not, and when the first found is visibly cut ("… a gauge of stoc...") and another goes
+    on from it, the whole one."""
+    found = _first_found(meta, DESCRIPTION_META)
+    if found is None:
+        return _pick((_ld_text(ld, "description"), "json-ld"), (standfirst(index), "page"))
+    others: list[tuple[str | None, str]] = [(meta.get(k), meta_source(k)) for k in DESCRIPTION_META]
+    others.append((_ld_text(ld, "description"), "json-ld"))
+    # The standfirst readers see, confirmed by a description tag or JSON-LD, over a sharing
+    # text worded apart (as a visible <h1> over og:title). Looked for only when some other
+    # description differs from og:description: else nothing could confirm it.
+    differing = {_key(text) for text, _ in others if text} - {_key(found[0])}
+    deck = standfirst(index) if differing else None
+    if deck and _key(deck) in differing:
+        return deck, "page"
+    longer = [(text, source) for text, source in others if text and _shortens(found[0], text)]
+    return max(longer, key=lambda pair: len(pair[0]), default=found)
+
+
+def _shortens(short: str, whole: str) -> bool:
+    """True when `whole` starts with `short` and goes on: after a visible cut (an ellipsis,
+    or mid-sentence), by anything; else by a few words more, within a standfirst's length
+    (" — www.site.ru" is a name tacked on, and a whole first paragraph is not a standfirst).
+    A `whole` with HTML entities in it was escaped twice by its site, and is not better."""
+    head = _key(short.rstrip(" .…"))
+    if HTML_ENTITY.search(whole) or len(head) < MIN_CUT_DESCRIPTION:
+        return False
+    if not _key(whole).startswith(head) or len(_key(whole)) == len(head):
+        return False
+    if CUT_TEXT_END.search(short):
+        return True
+    added = len(whole.split()) - len(short.split())
+    return added >= MIN_ADDED_WORDS and len(whole) <= MAX_DESCRIPTION_CHARS
 
 
 def standfirst_texts(tree: HtmlElement) -> list[str]:
