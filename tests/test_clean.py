@@ -27,7 +27,9 @@ def text_after_clean(body: str) -> str:
     ["ADVERTISEMENT", "Advertisement", "Anzeige", "Publicité", "Publicidad", "Source Link",
      "Read more", "Share this article", "Advertisement - scroll to continue", "  advertisement  ",
      "ADVERTISING", "PUBLICIDADE", "Continua após a publicidade", "광고", "广告", "IKLAN",
-     "관련기사", "Artykuł jest kontynuowany pod materiałem wideo", "Haberin Devamı", "REKLAM"],
+     "관련기사", "Artykuł jest kontynuowany pod materiałem wideo", "Haberin Devamı", "REKLAM",
+     "- โฆษณา -", "פרסומת", "ΔΙΑΦΗΜΙΣΗ", "ANNONS", "انتهای پیام/", "-ENDS-",
+     "อ่านข่าวที่เกี่ยวข้อง"],
 )  # fmt: skip
 def test_cruft_lines(line: str) -> None:
     assert clean.is_cruft(line)
@@ -207,7 +209,15 @@ def test_tail_text_survives_a_removed_element() -> None:
      ("Live text: Relive every kick of the match as it happened", 0.9, True),
      ("Live text: Relive every kick of the match as it happened", 0.3, False),
      ("Published in The Lakeside Ledger from Nov. 18 to Nov. 20, 2025.", 0.0, True),
-     ("Note: the figures were revised on Tuesday after an audit.", 0.0, False)],
+     ("Note: the figures were revised on Tuesday after an audit.", 0.0, False),
+     ("อ่านเพิ่มเติม : ขอนแก่นทดลองวิ่งรถเมล์ไฟฟ้าฟรี 2 สัปดาห์", 0.8, True),
+     ("Čtěte také Metro D má nový termín dokončení", 0.8, True),
+     ("همچنین بخوانید: رکورد اقامت گردشگران خارجی", 0.8, True),
+     ("Reach Kayla Brandt at kbrandt@herald.example or on X @KBrandtRHD.", 0.3, True),
+     ("Ann Lee covers health for the Herald. Reach her at alee@herald.example.", 0.3, True),
+     ("Reach out to the county at info@county.example to ask for a form.", 0.3, False),
+     ("Continued on page 2: The campaigners who would not give up »", 0.0, True),
+     ("The story continued on the next page of the report, the auditor said.", 0.0, False)],
 )  # fmt: skip
 def test_link_trailers(line: str, density: float, expected: bool) -> None:
     assert clean.is_link_trailer(line, density) is expected
@@ -376,7 +386,8 @@ def test_a_gallery_outweighing_a_short_article_still_goes() -> None:
 
 @pytest.mark.parametrize(
     "text", ["Updated at 1:23 p.m.", "14 July 2025", "Mon 3 Nov 2025 15.07 GMT",
-             "segunda-feira, 22 de janeiro de 2018 às 0:13"],
+             "segunda-feira, 22 de janeiro de 2018 às 0:13",
+             "Published 5:02 a.m. ET Oct. 3, 2025Updated 10:18 a.m. ET Oct. 4, 2025"],
 )  # fmt: skip
 def test_date_lines(text: str) -> None:
     assert clean.is_date_line(text)
@@ -432,3 +443,55 @@ def test_share_line(line: str, share: bool) -> None:
 )  # fmt: skip
 def test_counter(line: str, counter: bool) -> None:
     assert clean.is_counter(line) is counter
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("(ČTK)", True), ("(dpa)", True), ("(ČTK, hor)", True), ("(AFP/AP)", True),
+     ("(Laughter)", False), ("(Updated)", False), ("(ČTK) Praha", False), ("(2025)", False)],
+)  # fmt: skip
+def test_agency_credits(line: str, expected: bool) -> None:
+    assert clean.is_agency_credit(line) is expected
+
+
+def test_a_box_selling_a_subscription_goes_and_a_paragraph_naming_a_price_stays() -> None:
+    text = text_after_clean(
+        f'<div class="content"><p>{PROSE}</p><div class="prem-box"><div>Ranní zprávy '
+        "Předplatné</div><div>Čtěte bez reklam</div><p>První měsíc za 1 Kč, poté 149 Kč.</p>"
+        '<a href="https://predplatne.zpravy.example/">Chci předplatné</a></div>'
+        '<p>The paper now charges $4 a week, <a href="/subscribe">its offer page</a> says.</p>'
+        f"<p>{PROSE}</p></div>"
+    )
+    assert "Předplatné" not in text and "149 Kč" not in text
+    assert "The paper now charges $4 a week, its offer page says." in text
+
+
+def test_a_print_views_addresses_after_links_go() -> None:
+    text = text_after_clean(
+        '<div class="print-body"><p>The <a href="https://port.example/bids/1.pdf">bid '
+        "tabulation</a> [https://port.example/bids/1.pdf] posted by the port. A "
+        '<a href="/permits/44">permit</a> (https://news.example/permits/44) was issued. '
+        'The <a href="https://a.example/">site</a> [https://b.example/] differs.</p></div>'
+    )
+    assert "The bid tabulation posted by the port. A permit was issued." in text
+    assert "[https://b.example/]" in text  # another address than the link's is text
+
+
+def test_a_player_box_with_a_play_button_and_a_clip_length_goes() -> None:
+    text = text_after_clean(
+        f'<div class="content"><p>{PROSE}</p><aside class="gnt_em" aria-label="Video"><div>'
+        '<button type="button" aria-label="Play video"></button><span>1:52</span></div>'
+        "<div>The CEO explains the closure</div><div>Dr. Tillis says staffing failed.</div>"
+        f"</aside><p>{PROSE}</p></div>"
+    )
+    assert PROSE.strip() in text and "CEO explains" not in text and "staffing" not in text
+
+
+def test_an_embeds_title_and_credit_lines_go_with_it() -> None:
+    text = text_after_clean(
+        f'<div class="content"><p>{PROSE}</p><div class="Embed_root__e3VnH"><p>Applications '
+        "surged in the program’s final weeks</p><div><iframe title='chart'></iframe></div>"
+        "<p>Chart: Caleb Osei/Northline • Source: Harbor City Office of Sustainability</p>"
+        f"</div><p>{PROSE}</p></div>"
+    )
+    assert PROSE.strip() in text and "Applications surged" not in text and "Chart:" not in text

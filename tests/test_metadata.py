@@ -202,11 +202,17 @@ def test_names_in_chinese_are_joined_with_the_enumeration_comma() -> None:
 @pytest.mark.parametrize(
     ("lang", "byline"),
     [("ar", "ليلى حداد ويوسف الخطيب"), ("ru", "Анна Петрова и Иван Сидоров"),
-     ("tr", "Ayşe Yılmaz ve Mehmet Kaya")],
+     ("tr", "Ayşe Yılmaz ve Mehmet Kaya"), ("he", "נועה פרידמן ואיתי בן דוד"),
+     ("fa", "مریم کاظمی و حسین نوروزی"), ("pt-BR", "Ana Souza e Caio Lima"),
+     ("ka", "Nino Beridze, Giorgi Kapanadze")],
 )  # fmt: skip
 def test_two_authors_joined_in_the_page_language(lang: str, byline: str) -> None:
+    # Hebrew writes "and" onto the next name, Persian as a word; a language with no known
+    # conjunction gets a comma, never the English "and"
     names = {"ar": ["ليلى حداد", "يوسف الخطيب"], "ru": ["Анна Петрова", "Иван Сидоров"],
-             "tr": ["Ayşe Yılmaz", "Mehmet Kaya"]}[lang]  # fmt: skip
+             "tr": ["Ayşe Yılmaz", "Mehmet Kaya"], "he": ["נועה פרידמן", "איתי בן דוד"],
+             "fa": ["مریم کاظمی", "حسین نوروزی"], "pt-BR": ["Ana Souza", "Caio Lima"],
+             "ka": ["Nino Beridze", "Giorgi Kapanadze"]}[lang]  # fmt: skip
     head = ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": n} for n in names]})
     assert read(head, html_attrs=f'lang="{lang}"').byline == byline
 
@@ -235,8 +241,11 @@ def test_title_from_the_h1_that_json_ld_repeats() -> None:
     )
     body = "<h1>Figeac : le centre coûtera plus que prévu</h1>"
     assert read(head, body=body).title == "Figeac : le centre coûtera plus que prévu"
-    # <title> saying what og:title says outweighs them
+    # still when <title> says what og:title says: one search title, written twice
     head = head.replace("Centre aquatique : la facture grimpe", "le centre coûtera 14 millions")
+    assert read(head, body=body).title == "Figeac : le centre coûtera plus que prévu"
+    # without the JSON-LD headline to confirm the <h1>, the page's own title stands
+    head = head.replace("plus que", "moins que")
     assert read(head, body=body).title == "Figeac : le centre coûtera 14 millions"
 
 
@@ -446,3 +455,47 @@ def test_a_canonical_url_on_another_site_names_the_original() -> None:
     )
     meta = metadata.read(lxml.html.fromstring(html), "https://aggregator.example/world/1")
     assert meta.original_url == "https://origin.example/story"
+
+
+def test_a_consent_dialogs_h1_is_not_the_headline() -> None:
+    head = (
+        "<title>Praha zdraží jízdenky | Zprávy</title>"
+        '<meta property="og:title" content="Pětikoruna navíc: Praha zdraží jízdenky">'
+        + ld({"@type": "NewsArticle", "headline": "Jízdné v Praze od února zdraží"})
+    )
+    body = (
+        "<h1>Jízdné v Praze od února zdraží</h1>"
+        '<div class="didomi-popup" role="dialog"><h1>Vážíme si vašeho soukromí</h1></div>'
+    )
+    assert read(head, body=body).title == "Jízdné v Praze od února zdraží"
+    body = body.replace('class="didomi-popup" role="dialog"', 'class="cookie-consent"')
+    assert read(head, body=body).title == "Jízdné v Praze od února zdraží"
+
+
+def test_a_visible_update_stamp_is_the_modified_date() -> None:
+    body = (
+        '<p class="print-dates"><span class="print-published">Published: September 22, 2025 '
+        'at 5:45 p.m.</span> | <span class="print-updated">Updated: September 23, 2025 at '
+        "8:10 a.m.</span></p>"
+    )
+    m = read(body=body)
+    assert (m.published_at or "")[:10] == "2025-09-22"
+    assert (m.modified_at or "")[:10] == "2025-09-23"
+    # a date line that opens with the update word, in a date-classed element
+    m = read(body='<div class="article-date">Aktualisiert am 3. März 2025, 14:02 Uhr</div>')
+    assert (m.modified_at or "")[:10] == "2025-03-03"
+    assert read(body='<div class="post-date">March 3, 2025</div>').modified_at is None
+
+
+def test_site_name_from_the_title_part_its_feeds_or_logo_name() -> None:
+    feeds = (
+        '<link rel="alternate" type="application/atom+xml" title="Harwick County Backroads - '
+        'Atom" href="/feeds/posts/default">'
+    )
+    head = f"<title>Harwick County Backroads: The night the opera house burned</title>{feeds}"
+    assert read(head).site_name == "Harwick County Backroads"
+    logo = '<img class="print-logo" src="/logo.png" alt="Lakeshore Tribune">'
+    head = "<title>Lakeshore Tribune | Print | Harbor awards dredging contract</title>"
+    assert read(head, body=logo).site_name == "Lakeshore Tribune"
+    # a title part that nothing else on the page names is no site name
+    assert read(head).site_name is None

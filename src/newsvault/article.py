@@ -19,7 +19,7 @@ from newsvault.records import Article, Block, Metadata
 
 #: Stored with every archived article, so rows made by an older extractor can be found and
 #: extracted again from their raw pages. Bump the suffix when extraction output changes.
-EXTRACTOR_VERSION = f"{VERSION}+x6"
+EXTRACTOR_VERSION = f"{VERSION}+x7"
 
 # Text with more than this share of control characters (NUL, etc.) is binary, not HTML.
 MAX_CONTROL_SHARE = 0.01

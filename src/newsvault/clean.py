@@ -87,6 +87,7 @@ MIN_BR_PARAGRAPHS = 4
 # The consent words that name only a consent notice: "modal" and "overlay" also name
 # page-wide wrappers, which may hold the article.
 CONSENT_NOTICE_TOKENS = words("cookie cookies consent gdpr cmp onetrust cookiebot cc-window")
+DIALOG_ROLES = frozenset(words("dialog alertdialog"))
 
 # Whole tokens only (never parts): "hidden" as a part would hit "hidden-xs", which is shown on
 # every screen but the smallest.
@@ -137,6 +138,10 @@ LOOSE_CAPTION = re.compile(r"^(?:图为|图：|图片：|photo:|foto:)|(?:摄|�
 # this much text (its labels and the clip's title).
 PLAYER_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}\s*/\s*\d{1,2}:\d{2}(?!\d)")
 MAX_PLAYER_CHARS = 200
+_READOUT_HINT = re.compile(r":\d\d\s*/")
+# Or a play button and the clip's length ("1:52") on its own: a player box, not yet started.
+DURATION = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+PLAY_LABEL = re.compile(r"(?:^|[\s_-])play(?:$|[\s_-])|lecture|abspielen|reproduc|riprodu", re.I)
 
 # A <figure> is a picture and its caption, and goes, unless it wraps one of these: WordPress
 # puts tables, lists and quotes in figures too ("wp-block-table"; "wp-block-pullquote" goes
@@ -200,6 +205,31 @@ CRUFT_LINES = frozenset(
         相关阅读
         reclame
         advertentie
+        annons
+        διαφήμιση
+        διαφημιση
+        פרסומת
+        تبلیغات
+        آگهی
+        โฆษณา
+        čtěte také
+        čtěte též
+        přečtěte si také
+        διαβάστε επίσης
+        διαβάστε ακόμη
+        läs också
+        כתבות נוספות
+        קראו עוד
+        همچنین بخوانید
+        بیشتر بخوانید
+        اخبار مرتبط
+        อ่านเพิ่มเติม
+        อ่านข่าวที่เกี่ยวข้อง
+        ข่าวที่เกี่ยวข้อง
+        انتهای پیام
+        پایان پیام
+        ends
+        end
         source link
         source
         read more
@@ -303,6 +333,12 @@ BLOCK_LABELS: tuple[str, ...] = (
     r"zobacz (?:też|także|również)",
     r"najczęściej czytane",
     r"berita terkait",
+    r"(?:čtěte|přečtěte si) (?:také|též)",
+    r"διαβάστε (?:επίσης|ακόμη)",
+    r"(?:läs också|mest lästa)",
+    r"(?:כתבות נוספות|עוד בנושא|קראו עוד)",
+    r"(?:همچنین بخوانید|بیشتر بخوانید|اخبار مرتبط|پربازدیدترین‌ها)",
+    r"(?:อ่านข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง|ข่าวแนะนำ|อ่านเพิ่มเติม)",
 )
 
 # Lines that open a paywall box inside the article ("Cet article est réservé aux abonnés",
@@ -328,9 +364,15 @@ PAYWALL_WORDS = (
     "assinantes",
 )
 
+# The address a print view writes after a link's text: " [https://…]" or " (https://…)".
+PRINTED_URL = re.compile(r"\s*[\[(]\s*(https?://[^\s\])]+)\s*[\])]")
+
 # An embed's wrapper (around an <iframe> or <video>) whose own text is at most this long and
 # is no sentence is the embed's title or label ("Watch: …"), and goes with the embed.
 MAX_EMBED_TITLE_CHARS = 120
+# Or a few such lines, each in its own element: a chart's title above it, its credit below.
+MAX_EMBED_LINES = 3
+MAX_EMBED_TEXT_CHARS = MAX_EMBED_LINES * MAX_EMBED_TITLE_CHARS
 # An <aside> inside the article with at most this share of its text in links is part of it.
 MAX_FACT_BOX_LINK_SHARE = 0.2
 
@@ -344,7 +386,23 @@ MIN_DETAIL_PARTS = 2
 MAX_AD_BOX_CHARS = 300
 AD_LABELS = words(
     "ad ads advertisement advertising sponsored anzeige werbung publicité publicidad"
-    " publicidade pubblicità reklama реклама"
+    " publicidade pubblicità reklama реклама annons διαφήμιση פרסומת تبلیغات آگهی โฆษณา"
+)
+# A box that sells a subscription: a link to a subscription, log-in or checkout page and a
+# price, in at most this much text ("Prenumerera – 1 kr i tre månader, sedan 149 kr/mån",
+# "První měsíc za 1 Kč, poté 149 Kč měsíčně"). A paragraph of the article that names a
+# price and links such a page is prose: only a box (OFFER_BOX_TAGS) around it goes.
+MAX_OFFER_BOX_CHARS = 400
+OFFER_BOX_TAGS = frozenset(words("div aside section form"))
+OFFER_LINK = re.compile(
+    r"subscri|abonn|/abo(?:[/?-]|$)|prenumer|predplat|předplat|assinatur|suscrip|checkout"
+    r"|/offers?(?:[/?]|$)|/plans?(?:[/?]|$)|/membership|/login|/log-?in|logga-in|/anmelden",
+    re.I,
+)
+PRICE = re.compile(
+    r"(?:[$€£¥₹]|\b(?:kr|kč|zł|usd|eur|chf|sek|nok|dkk|czk|pln|r\$))\s?\d"
+    r"|\d(?:[.,]\d+)?\s?(?:[$€£¥₹]|(?:kr|kč|zł|euros?|dollars?|reais|pesos)\b)",
+    re.I,
 )
 PROSE_TAGS = frozenset(words("p li td dd blockquote"))
 SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…")
@@ -415,10 +473,12 @@ LINK_TRAILER = re.compile(
     r"|関連記事|あわせて読みたい|相关阅读|延伸阅读|相關新聞|관련 ?기사|baca juga|lihat juga"
     r"|simak juga|baca selengkapnya|berita terkait|यह भी पढ़ें|ये भी पढ़ें|इसे भी पढ़ें"
     r"|seguí leyendo|seguir leyendo|mirá también|leé también|notas relacionadas"
-    r"|читайте також|дивіться також)"
+    r"|читайте також|дивіться також|čtěte (?:také|též)|přečtěte si (?:také|též|více)"
+    r"|διαβάστε (?:επίσης|ακόμη)|כתבות נוספות|קראו (?:עוד|גם)|همچنین بخوانید|بیشتر بخوانید"
+    r"|اخبار مرتبط|อ่านเพิ่มเติม|อ่านข่าวที่เกี่ยวข้อง|ข่าวที่เกี่ยวข้อง)"
     # The label ends where a letter does not go on; Python's \b misses the end of a word in
-    # an Indic script, whose vowel signs (category M) are not \w.
-    r"(?![\w\u0300-\u036f\u0900-\u0dff])\s*[:|»›>\-–—]?",
+    # an Indic or Thai script, whose vowel signs (category M) are not \w.
+    r"(?![\w\u0300-\u036f\u0900-\u0dff\u0e00-\u0eff])\s*[:|»›>\-–—]?",
     re.I,
 )
 # Short lines that promote the site rather than report: follow us, sign up, send us tips.
@@ -429,6 +489,8 @@ PROMO_LINE = re.compile(
     # the issuer's "SOURCE Company" credit (in capitals, as the wires print it).
     r"|(?:(?:media|press|investor(?: relations)?) )?contacts?:"
     r"|view (?:original content|source version)\b|(?-i:SOURCE [A-Z][^.!?]{0,80}$)"
+    # A paged article's pointer to its next page: "Continued on page 2: <title> »".
+    r"|(?:continued|continues) on (?:page \d+|(?:the )?next page)\b|next page\s*[:»›]"
     # A bare source credit under the story, linked or not: "Źródło: PAP", "Source: Reuters".
     r"|(?:source|sources|źródło|źródła|quelle|fonte|fuente|bron|källa|kilde|источник|джерело"
     r"|zdroj|forrás|kaynak|nguồn|sumber|izvor|sursa|lähde|πηγή|المصدر|来源|出典|出所|출처)\s*[:：]"
@@ -445,6 +507,10 @@ PROMO_LINE = re.compile(
     r"|click here to (?:subscribe|sign up)|download (?:our|the) app|have a (?:news )?tip\b"
     r"|.{0,60}\bis funded by (?:readers|our readers|you)\b|support (?:us|our journalism) from\b"
     r"|.{0,60}\b(?:e-?mail|write to|contact) us at\b|.{0,60}\b(?:may|can) be reached at\b"
+    # The reporter's contact line: "Reach Kayla Brandt at kb@news.example or on X @kb." (a
+    # name or a pronoun, then an e-mail address, and the line ends soon after).
+    r"|(?:.{0,160}[.!]\s+)?(?:reach|contact|e-?mail|write to)\s+"
+    r"(?-i:(?:[A-Z][\w’'.-]*\s+){1,4}|(?:him|her|them)\s+)at\s+[^\s@]+@[^\s@]+\.\w+[.!]?(?:\s.{0,80})?$"
     # Affiliate disclosures: "If you buy something from a link, we may earn a commission."
     # The link or the purchase, or "we", tells them from a sentence about agents' fees.
     r"|(?:.{0,160}\b(?:links?|buy|purchases?)\b.{0,120}|.{0,60}\bwe )"
@@ -491,6 +557,15 @@ VOTE_LINE = re.compile(
     re.I,
 )
 
+# A closing agency credit in brackets: "(ČTK)", "(dpa)", "(AFP/AP)", "(ČTK, hor)": at most
+# three parts, each a short run of capitals or of small letters. "(Laughter)" or "(Updated)"
+# is a word, not an agency, and stays.
+MAX_AGENCY_CREDIT_CHARS = 30
+MAX_AGENCY_CREDIT_PARTS = 3
+MAX_AGENCY_CAPITALS = 6
+MAX_AGENCY_SMALL = 4
+AGENCY_CREDIT_SPLIT = re.compile(r"\s*[,/;]\s*|\s+")
+
 # Words of a date line ("Updated at 1:23 p.m.", "segunda-feira, 22 de janeiro de 2018 às 0:13",
 # "Published: 14:32 BST, 21 July 2025"): a short block made only of these, numbers and
 # punctuation is a time stamp, not a sentence. Months and weekdays in the languages we meet.
@@ -501,6 +576,7 @@ DATE_WORDS = frozenset(
         " friday saturday sunday mon tue wed thu fri sat sun published updated posted last"
         " min mins ft ht"  # live blogs' match clock: "90+2 min 19.14 BST", "FT 19.21 BST"
         " modified first on at am pm a.m p.m gmt bst utc cet cest est edt pst pdt the of"
+        " et ct mt pt cst cdt mst mdt akst akdt hst"  # US zones: "5:02 a.m. ET Oct. 3, 2025"
         " januar februar märz juni juli oktober dezember montag dienstag mittwoch donnerstag"
         " freitag samstag sonntag veröffentlicht aktualisiert am um uhr"
         " janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
@@ -553,6 +629,9 @@ _COMMENTS_RE = re.compile(
     r"(?:^|-)(?:"
     + "|".join(map(re.escape, (*BOILERPLATE_TOKENS["comments"], *CONSENT_NOTICE_TOKENS)))
     + r")(?:-|$)"
+)
+_CONSENT_RE = re.compile(
+    r"(?:^|-)(?:" + "|".join(map(re.escape, CONSENT_NOTICE_TOKENS)) + r")(?:-|$)"
 )
 _AD_LABEL_KEYS = frozenset(
     " ".join(_NON_WORD.split(label.casefold())).strip() for label in AD_LABELS
@@ -611,6 +690,25 @@ def is_divider(text: str) -> bool:
     """True for a line with no letters or digits at all: an end mark or a divider ("###",
     "* * *", "—"), never a sentence."""
     return _WORD_CHAR.search(text) is None
+
+
+def is_agency_credit(text: str) -> bool:
+    """True for a line that is only an agency's credit in brackets, as news agencies close a
+    story: "(ČTK)", "(dpa)", "(AFP/AP)", "(ČTK, hor)" (the editor's initials)."""
+    if len(text) > MAX_AGENCY_CREDIT_CHARS or not (text.startswith("(") and text.endswith(")")):
+        return False
+    parts = AGENCY_CREDIT_SPLIT.split(text[1:-1].strip())
+    return 0 < len(parts) <= MAX_AGENCY_CREDIT_PARTS and all(_is_agency_part(p) for p in parts)
+
+
+def _is_agency_part(part: str) -> bool:
+    """An agency or initials: a short run of capitals ("ČTK", "AFP") or of small letters
+    ("dpa", "hor"); "(Laughter)" and "(Updated)" are neither."""
+    if not part.isalpha():
+        return False
+    if part.isupper():
+        return 2 <= len(part) <= MAX_AGENCY_CAPITALS
+    return part.islower() and 2 <= len(part) <= MAX_AGENCY_SMALL
 
 
 def is_date_line(text: str) -> bool:
@@ -823,6 +921,17 @@ def _in_comments(el: HtmlElement | None, seen: dict[HtmlElement, bool]) -> bool:
     return inside
 
 
+def in_dialog(el: HtmlElement) -> bool:
+    """True inside a dialog or a consent notice: a consent pop-up may carry an <h1> of its own
+    ("We value your privacy") that is not the page's headline."""
+    for node in el.iterancestors():
+        if node.get("role") in DIALOG_ROLES or node.get("aria-modal") == "true":
+            return True
+        if _any_match(tokens(node), _CONSENT_RE):
+            return True
+    return False
+
+
 def _paragraph_weights(root: HtmlElement) -> dict[HtmlElement, int]:
     weights: dict[HtmlElement, int] = {}
     for p in root.iter("p"):
@@ -855,6 +964,7 @@ def clean(root: HtmlElement) -> HtmlElement | None:
     """
     for node in root.xpath("//comment() | //processing-instruction()"):
         _drop(node)
+    _drop_printed_urls(root)
     embeds = [box for el in root.iter("iframe", "video") if (box := _embed_box(el)) is not None]
     for el in [el for el in root.iter(*CODE_TAGS)]:
         _drop(el)
@@ -870,19 +980,53 @@ def clean(root: HtmlElement) -> HtmlElement | None:
     return container
 
 
+def _drop_printed_urls(root: HtmlElement) -> None:
+    """Drop the address a print view writes after a link ("the bid tabulation [https://…]"):
+    the web page has no such text, and it is the link's, already kept as its href."""
+    for link in root.iter("a"):
+        href, tail = link.get("href"), link.tail
+        if not href or not tail:
+            continue
+        printed = PRINTED_URL.match(tail)
+        if printed and _same_address(printed.group(1), href):
+            link.tail = tail[printed.end() :]
+
+
+def _same_address(printed: str, href: str) -> bool:
+    printed, href = printed.rstrip("/"), href.rstrip("/")
+    return printed == href or (href.startswith("/") and printed.endswith(href))
+
+
 def _embed_box(embed: HtmlElement) -> HtmlElement | None:
     """The nearest wrapper of an embedded player that has text of its own, when that text is
     only a title or a label (short, not ending a sentence)."""
     box = embed.getparent()
     while box is not None and box.tag not in _ROOT_TAGS:
-        text = _leading_text(box, MAX_EMBED_TITLE_CHARS + 1)
+        text = _leading_text(box, MAX_EMBED_TEXT_CHARS + 1)
         if text:
             # A paragraph or list item around an embed is prose that holds it, not its title.
-            if box.tag in PROSE_TAGS or text.endswith(SENTENCE_ENDS):
+            if box.tag in PROSE_TAGS:
                 return None
-            return box if len(text) <= MAX_EMBED_TITLE_CHARS else None
+            if len(text) <= MAX_EMBED_TITLE_CHARS:
+                return None if text.endswith(SENTENCE_ENDS) else box
+            if len(text) <= MAX_EMBED_TEXT_CHARS and _titled_and_credited(box):
+                return box
+            return None
         box = box.getparent()
     return None
+
+
+def _titled_and_credited(box: HtmlElement) -> bool:
+    """True when each line of the box's text is an embed's title or credit line ("Chart:
+    A. Name • Source: Agency"): a few short lines, none a sentence."""
+    lines = [normalize_space(child.text_content()) for child in box]
+    lines = [line for line in lines if line] + [normalize_space(box.text or "")]
+    lines = [line for line in lines if line]
+    if not 0 < len(lines) <= MAX_EMBED_LINES:
+        return False
+    return all(
+        len(line) <= MAX_EMBED_TITLE_CHARS and not line.endswith(SENTENCE_ENDS) for line in lines
+    )
 
 
 def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
@@ -904,6 +1048,9 @@ def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
         _drop(el)
     for el in list(_ad_boxes(root, protected)):
         _drop(el)
+    if main is not None:
+        for el in list(_offer_boxes(main, protected)):
+            _drop(el)
     body_size = _text_length(main) if main is not None else 0
     captions = _story_captions(main, body_size) | _lone_pull_quotes(main) | _fact_boxes(main)
     loose = [p for p in root.iter("p") if _is_loose_caption(p)]
@@ -911,15 +1058,18 @@ def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
         for p in loose:
             if p not in protected:
                 _drop(p)
-    for el in list(_removals(root, players=PLAYER_TIME.search(page_text) is not None)):
+    # A player shows a time readout, or a play button and a clip length: without a readout
+    # on the page, play controls alone are looked at.
+    play_only = not _has_player_time(page_text)
+    for el in list(_removals(root, play_only=play_only)):
         if el not in protected and el not in captions and not _holds_body(el, main, body_size):
             _drop(el)
 
 
 def _fact_boxes(main: HtmlElement | None) -> set[HtmlElement]:
     """Asides inside the article that are part of it ("Key facts", "What we know"): no
-    boilerplate word in their class, no label heading, few links, and words the text does
-    not repeat (else it is a pull quote). An <aside> elsewhere, or one that is a list of
+    boilerplate word in their class, no player, no label heading, few links, and words the
+    text does not repeat (else it is a pull quote). An <aside> elsewhere, or one that is a list of
     links, stays boilerplate."""
     if main is None:
         return set()
@@ -928,6 +1078,8 @@ def _fact_boxes(main: HtmlElement | None) -> set[HtmlElement]:
     for aside in main.iter("aside"):
         if aside is main or _has_boilerplate_token(tokens(aside)):
             continue
+        if any(_is_play_control(c) for c in aside.iter("button", "video", "audio")):
+            continue  # a player's box: its title and caption are the clip's, not facts
         heading = next(aside.iter(*_HEADING_TAGS), None)
         if heading is not None and is_block_label(heading.text_content()):
             continue
@@ -1010,7 +1162,7 @@ def _holds_body(el: HtmlElement, main: HtmlElement | None, body_size: int) -> bo
     return _is_layout_match(el) and _text_length(el) >= MAX_REMOVED_SHARE * body_size
 
 
-def _removals(root: HtmlElement, *, players: bool = True) -> Iterator[HtmlElement]:
+def _removals(root: HtmlElement, *, play_only: bool = False) -> Iterator[HtmlElement]:
     # Short elements are found by one XPath query (in C) rather than measured one by one.
     short = set(root.xpath(_SHORT_CRUFT_CANDIDATES))
     for el in _elements(root):
@@ -1018,8 +1170,7 @@ def _removals(root: HtmlElement, *, players: bool = True) -> Iterator[HtmlElemen
             continue
         if is_boilerplate(el) or (el in short and _is_cruft_element(el)):
             yield el
-    if players:
-        yield from _players(root)
+    yield from _players(root, play_only=play_only)
     yield from _detail_rows(root)
 
 
@@ -1040,18 +1191,42 @@ def _detail_rows(root: HtmlElement) -> Iterator[HtmlElement]:
             yield row
 
 
-def _players(root: HtmlElement) -> Iterator[HtmlElement]:
-    """Video and audio players set in the article: the largest box around a play button or
-    a <video> that holds little text and a time readout ("00:00 / 02:14"), with the labels
-    and the clip's title it shows."""
+def _players(root: HtmlElement, *, play_only: bool = False) -> Iterator[HtmlElement]:
+    """Video and audio players set in the article: the largest box around a button or a
+    <video> that holds little text and a time readout ("00:00 / 02:14"), or around a play
+    control and the clip's length ("1:52"), with the labels and the clip's title it shows.
+    With `play_only` (the page shows no readout), only play controls are looked at."""
     for control in root.iter("button", "video", "audio"):
+        play = _is_play_control(control)
+        if play_only and not play:
+            continue
         box = control
         while (parent := box.getparent()) is not None and parent.tag not in _ROOT_TAGS:
             if len(_leading_text(parent, MAX_PLAYER_CHARS + 1)) > MAX_PLAYER_CHARS:
                 break
             box = parent
-        if box is not control and PLAYER_TIME.search(box.text_content()):
+        if box is control:
+            continue
+        text = box.text_content()
+        if PLAYER_TIME.search(text) or (play and DURATION.search(text)):
             yield box
+
+
+def _has_player_time(text: str) -> bool:
+    """True when the text shows a player's readout ("00:00 / 02:14"). The pattern is tried
+    only around ":dd /": searched over a whole page, it costs milliseconds."""
+    return any(
+        PLAYER_TIME.search(text, max(found.start() - 3, 0), found.end() + 8)
+        for found in _READOUT_HINT.finditer(text)
+    )
+
+
+def _is_play_control(el: HtmlElement) -> bool:
+    """A <video>, an <audio> or a button labelled as the play button ("Play video")."""
+    if el.tag != "button":
+        return True
+    label = " ".join(filter(None, (el.get("aria-label"), el.get("title"), el.get("class"))))
+    return PLAY_LABEL.search(label) is not None
 
 
 def _is_picture_story(caption_sizes: list[int], body_size: int) -> bool:
@@ -1087,6 +1262,28 @@ def _ad_boxes(root: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlEl
             continue
         box = _opened_box(el, protected)
         if box is not el and _text_length(box) <= MAX_AD_BOX_CHARS:
+            yield box
+
+
+def _offer_boxes(main: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """Boxes in the article that sell a subscription: the largest box (below the article
+    element) around a link to a subscription or log-in page whose text is short and names a
+    price. Outside the article such boxes are left to the rules that keep the article only."""
+    found: set[HtmlElement] = set()
+    for link in main.iter("a"):
+        if not OFFER_LINK.search(link.get("href") or ""):
+            continue
+        box = None
+        node = link.getparent()
+        while node is not None and node not in protected and node.tag not in _ROOT_TAGS:
+            text = _leading_text(node, MAX_OFFER_BOX_CHARS + 1)
+            if len(text) > MAX_OFFER_BOX_CHARS:
+                break
+            if node.tag in OFFER_BOX_TAGS and PRICE.search(text):
+                box = node
+            node = node.getparent()
+        if box is not None and box not in found:
+            found.add(box)
             yield box
 
 

@@ -456,7 +456,9 @@ def _is_noise(w: _Walked, after: _Walked | None) -> bool:
         return True
     if clean.is_date_line(text) or clean.is_share_line(text):
         return True
-    if w.block.kind == "p" and (clean.is_counter(text) or clean.is_divider(text)):
+    if w.block.kind == "p" and (
+        clean.is_counter(text) or clean.is_divider(text) or clean.is_agency_credit(text)
+    ):
         return True
     if w.block.kind == "h" and _heads_prose(after):
         return False

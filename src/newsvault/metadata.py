@@ -18,6 +18,7 @@ from newsvault.clean import (
     BOILERPLATE_TOKENS,
     TokenIndex,
     has_token,
+    in_dialog,
     main_paragraph_parent,
     marked_elements,
     normalize_space,
@@ -157,11 +158,15 @@ _URL_IN_TEXT = re.compile(r"\(?\s*(?:https?://|www\.)[^\s)]*\s*\)?")
 # "and" in the byline's language, to join several authors as the page itself does.
 CONJUNCTIONS = {
     "en": "and", "fr": "et", "de": "und", "es": "y", "it": "e", "pt": "e", "nl": "en",
-    "sv": "och", "da": "og", "no": "og", "nb": "og", "pl": "i", "cs": "a", "ca": "i",
-    "ru": "и", "uk": "і", "tr": "ve", "id": "dan", "ms": "dan", "vi": "và", "hi": "और",
+    "sv": "och", "da": "og", "no": "og", "nb": "og", "pl": "i", "cs": "a", "sk": "a", "ca": "i",
+    "ru": "и", "uk": "і", "bg": "и", "tr": "ve", "id": "dan", "ms": "dan", "vi": "và", "hi": "और",
+    "el": "και", "fi": "ja", "et": "ja", "hu": "és", "ro": "și", "hr": "i", "sl": "in",
+    "lt": "ir", "lv": "un", "fa": "و", "th": "และ",
 }  # fmt: skip
-# Conjunctions written onto the next name: Arabic "A وB".
-PREFIX_CONJUNCTIONS = {"ar": "و", "fa": "و"}
+# Conjunctions written onto the next name: Arabic "A وB", Hebrew "A וB".
+PREFIX_CONJUNCTIONS = {"ar": "و", "he": "ו"}
+# The comma between names where it is not ", ": Arabic script has its own.
+LIST_COMMAS = {"ar": "، ", "fa": "، "}
 # Languages that list names with a separator and no conjunction: "陈晓岚、周建平".
 NAME_SEPARATORS = {"zh": "、", "ja": "、", "ko": ", "}
 # What is left of "The Associated Press" or "By the Reuters staff" once the agency is taken
@@ -200,7 +205,24 @@ HTML_ENTITY = re.compile(r"&(?:[a-z]+|#\d+|#x[0-9a-f]+);", re.I)
 # Dates outside these years are typos or placeholders ("0001-01-01", "2099-12-31").
 MIN_YEAR, MAX_YEAR = 1990, 2100
 # Class/id tokens of a visible date line ("entry-date", "newsDate", "article__timestamp").
+# A site names itself in its feed links' titles ("Site - Atom", "Site » Feed") and its logo's
+# alt text (an <img> whose class, id, file or parent says logo or masthead).
+FEED_LINKS = '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")][@title]'
+FEED_TITLE_END = re.compile(
+    r"\s*(?:[-–—|»:]\s*)?(?:atom|rss(?: 2\.0)?|rss feed|feed|comments feed)\s*$", re.I
+)
+LOGO_WORDS = re.compile(r"logo|masthead", re.I)
 DATE_CLASS_TOKENS = words("date dateline time timestamp published pubdate posted post-date")
+# A line marked as the update stamp, or a date line that opens with an update word
+# ("Updated: September 23, 2025 at 8:10 a.m.", "Aktualisiert am 3. März 2025"): the modified
+# date of a page whose markup gives none.
+MODIFIED_CLASS_TOKENS = words("updated modified lastmod last-modified")
+UPDATED_LINE = re.compile(
+    r"^(?:last )?(?:updated|modified|aktualisiert|mis à jour|actualizado|aggiornato|atualizado"
+    r"|uppdaterad|opdateret|oppdatert|bijgewerkt|zaktualizowano|aktualizováno|обновлено"
+    r"|оновлено)\b",
+    re.I,
+)
 MAX_DATE_LINE_CHARS = 80  # a date line; a longer "date" element holds more than the date
 # Month names, in the languages whose pages we meet, to their numbers (Russian in the
 # genitive, as dates write them: "18 ноября").
@@ -255,6 +277,7 @@ _BYLINE_RE = _parts_run(BYLINE_TOKENS)
 _ELSEWHERE_RE = _parts_run(t for group in ELSEWHERE_GROUPS for t in BOILERPLATE_TOKENS[group])
 _ROLE_RE = _parts_run(ROLE_TOKENS)
 _DATE_CLASS_RE = _parts_run(DATE_CLASS_TOKENS)
+_MODIFIED_CLASS_RE = _parts_run(MODIFIED_CLASS_TOKENS)
 _STANDFIRST_RE = _parts_run(STANDFIRST_TOKENS)
 _LEAD_RE = _parts_run(LEAD_TOKENS)
 _STANDFIRST_ANY_RE = _parts_run((*STANDFIRST_TOKENS, *STANDFIRST_EXACT))
@@ -268,7 +291,7 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
     """Read what the page says about its article. `tree` is not modified."""
     meta = _meta_tags(tree)
     ld, ld_site = _linked_data(tree)
-    site = _site_name(meta, ld, ld_site)
+    site = _site_name(meta, ld, ld_site, tree)
     index = token_index(tree)  # the class/id tokens of the page, read once for every scan
     authors = _authors(meta, ld, tree, index, site[0] if site else None)
     language = _language(meta, ld, tree)
@@ -277,7 +300,7 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
         "authors": authors[1],
         "description": _description(meta, ld, index),
         "published_at": _published(meta, ld, tree, index, url),
-        "modified_at": _modified(meta, ld, tree),
+        "modified_at": _modified(meta, ld, tree, index),
         "language": language,
         "site_name": site,
         "canonical_url": _canonical(tree, meta, url),
@@ -547,7 +570,7 @@ def _title(
     An <h1> that <title> repeats (less its site name, section labels or a bracketed group;
     the <h1> perhaps behind a badge) is the headline readers see, and wins over og:title,
     which sites often word differently for sharing; so does an <h1> that the JSON-LD headline
-    repeats, unless <title> and og:title agree with each other. Otherwise og:title is the
+    repeats, even when <title> and og:title agree on a search title. Otherwise og:title is the
     page's own choice; any other candidate that shares too few words with <title> is passed
     over: JSON-LD "headline" sometimes holds a description, and an <h1> can be the site's logo.
     """
@@ -560,9 +583,9 @@ def _title(
     if agreed:
         return agreed, "page"
     og_title = _first_found(meta, TITLE_META)
-    # Two against two (<h1> and JSON-LD, <title> and og:title): the page's own title wins.
-    og_seconded = _same_title(og_title, page_title, site, url)
-    if h1 and not og_seconded and _key(h1) == _key(_ld_text(ld, "headline") or ""):
+    # The headline readers see, confirmed by the publisher's structured data, wins even when
+    # <title> and og:title agree on another: those two are often one search-engine title.
+    if h1 and _key(h1) == _key(_ld_text(ld, "headline") or ""):
         return h1, "page"
     if og_title:
         shared = _shared_suffix(og_title[0], raw)
@@ -574,13 +597,6 @@ def _title(
         if candidate and (not page_title or _similar(candidate, page_title)):
             return _strip_site(candidate, site, url, loose=False), source
     return _pick((page_title, "page"), *candidates)
-
-
-def _same_title(og_title: Found, page_title: str | None, site: str | None, url: str | None) -> bool:
-    """True when og:title, less its site name, is <title>'s headline."""
-    if og_title is None or page_title is None:
-        return False
-    return _key(_strip_site(og_title[0], site, url, loose=True)) == _key(page_title)
 
 
 def _h1_badge(tree: HtmlElement) -> str | None:
@@ -634,7 +650,9 @@ def _similar(candidate: str, page_title: str) -> bool:
 
 
 def _single_h1(tree: HtmlElement) -> str | None:
-    texts = [t for t in (normalize_space(h.text_content()) for h in tree.iter("h1")) if t]
+    """The page's one <h1> text (the same text twice counts once); a dialog's is not one."""
+    shown = (h for h in tree.iter("h1") if not in_dialog(h))
+    texts = [t for t in (normalize_space(h.text_content()) for h in shown) if t]
     return texts[0] if len(set(texts)) == 1 else None
 
 
@@ -690,11 +708,44 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", "".join(c for c in bare if not unicodedata.combining(c)))
 
 
-def _site_name(meta: dict[str, str], ld: dict[str, Any], ld_site: str | None) -> Found:
-    """og:site_name, the JSON-LD WebSite's name, the article's publisher."""
-    return _first_found(meta, SITE_NAME_META) or _pick(
-        (ld_site, "json-ld"), (_ld_text(ld, "publisher"), "json-ld")
+def _site_name(
+    meta: dict[str, str], ld: dict[str, Any], ld_site: str | None, tree: HtmlElement
+) -> Found:
+    """og:site_name, the JSON-LD WebSite's name, the article's publisher; else the end of
+    <title> that the site's feed titles or its logo also name."""
+    return (
+        _first_found(meta, SITE_NAME_META)
+        or _pick((ld_site, "json-ld"), (_ld_text(ld, "publisher"), "json-ld"))
+        or _pick((_named_site(tree), "page"))
     )
+
+
+def _named_site(tree: HtmlElement) -> str | None:
+    """The first or last part of <title> ("Site: Post", "Site | Print | Headline") that the
+    page names again as its feeds' title ("Site - Atom", "Site » Feed") or its logo's alt
+    text: Blogger and print views carry no site meta at all."""
+    raw = normalize_space(tree.findtext(".//title") or "")
+    parts = TITLE_SEPARATORS.split(raw)
+    ends = [parts[0], parts[-1]] if len(parts) > 1 else []
+    if ": " in raw:
+        ends.append(raw.split(": ", 1)[0])
+    if not ends:
+        return None
+    by_key = {_key(end): end for end in ends if end and _key(end) != _key(raw)}
+    for name in _site_names_shown(tree):
+        if _key(name) in by_key:
+            return by_key[_key(name)]
+    return None
+
+
+def _site_names_shown(tree: HtmlElement) -> Iterator[str]:
+    for link in tree.xpath(FEED_LINKS):
+        title = normalize_space(link.get("title") or "")
+        yield FEED_TITLE_END.sub("", title)
+    for img in tree.iter("img"):
+        marks = " ".join(filter(None, (img.get("class"), img.get("id"), img.get("src"))))
+        if LOGO_WORDS.search(marks) or LOGO_WORDS.search(" ".join(tokens(img.getparent()))):
+            yield normalize_space(img.get("alt") or "")
 
 
 # --- authors and byline --------------------------------------------------------------------------
@@ -916,12 +967,17 @@ def _byline(authors: tuple[str, ...], language: str | None) -> str | None:
         return None
     if len(authors) == 1:
         return authors[0]
-    if language in NAME_SEPARATORS:
-        return NAME_SEPARATORS[language].join(authors)
-    if language in PREFIX_CONJUNCTIONS:
-        return f"{'، '.join(authors[:-1])} {PREFIX_CONJUNCTIONS[language]}{authors[-1]}"
-    conjunction = CONJUNCTIONS.get(language or "", "and")
-    return f"{', '.join(authors[:-1])} {conjunction} {authors[-1]}"
+    # "pt-BR" joins as "pt"; a language with no known conjunction gets commas, never English.
+    base = (language or "en").split("-")[0].casefold()
+    if base in NAME_SEPARATORS:
+        return NAME_SEPARATORS[base].join(authors)
+    comma = LIST_COMMAS.get(base, ", ")
+    head = comma.join(authors[:-1])
+    if base in PREFIX_CONJUNCTIONS:
+        return f"{head} {PREFIX_CONJUNCTIONS[base]}{authors[-1]}"
+    if base in CONJUNCTIONS:
+        return f"{head} {CONJUNCTIONS[base]} {authors[-1]}"
+    return comma.join(authors)
 
 
 def _dedupe(names: Iterable[str]) -> tuple[str, ...]:
@@ -1020,13 +1076,18 @@ def _published(
     return found or _date((_visible_date(index), "page"), (url_date(url), "url"))
 
 
-def _modified(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement) -> Found:
+def _modified(
+    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, index: TokenIndex
+) -> Found:
+    """JSON-LD dateModified, the article:modified_time family, an itemprop date, a visible
+    update stamp."""
     meta_date = _first_found(meta, MODIFIED_META)
-    return _date(
+    found = _date(
         (_ld_text(ld, "dateModified"), "json-ld"),
         meta_date or (None, "meta"),
         (_time_element(tree, published=False), "page"),
     )
+    return found or _date((_visible_update(index), "page"))
 
 
 def _date(*candidates: tuple[str | None, str]) -> Found:
@@ -1107,6 +1168,23 @@ def _visible_date(index: TokenIndex) -> str | None:
         day = date_in_text(text) if 0 < len(text) <= MAX_DATE_LINE_CHARS else None
         if day:
             return day
+    return None
+
+
+def _visible_update(index: TokenIndex) -> str | None:
+    """A short line marked as the update stamp, or a date line that opens with "Updated"."""
+    stamps = marked_elements(index, _MODIFIED_CLASS_RE)
+    marked = set(stamps)
+    for el in (*stamps, *marked_elements(index, _DATE_CLASS_RE)):
+        if el.tag in ("script", "style", "meta"):
+            continue
+        text = normalize_space(el.text_content())
+        if not 0 < len(text) <= MAX_DATE_LINE_CHARS:
+            continue
+        if el in marked or UPDATED_LINE.match(text):
+            day = date_in_text(text)
+            if day:
+                return day
     return None
 
 
