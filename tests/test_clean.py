@@ -387,7 +387,8 @@ def test_a_gallery_outweighing_a_short_article_still_goes() -> None:
 @pytest.mark.parametrize(
     "text", ["Updated at 1:23 p.m.", "14 July 2025", "Mon 3 Nov 2025 15.07 GMT",
              "segunda-feira, 22 de janeiro de 2018 às 0:13",
-             "Published 5:02 a.m. ET Oct. 3, 2025Updated 10:18 a.m. ET Oct. 4, 2025"],
+             "Published 5:02 a.m. ET Oct. 3, 2025Updated 10:18 a.m. ET Oct. 4, 2025",
+             "Story last updated at 9:20 a.m. Friday, October 15, 2004"],
 )  # fmt: skip
 def test_date_lines(text: str) -> None:
     assert clean.is_date_line(text)
@@ -495,3 +496,16 @@ def test_an_embeds_title_and_credit_lines_go_with_it() -> None:
         f"</div><p>{PROSE}</p></div>"
     )
     assert PROSE.strip() in text and "Applications surged" not in text and "Chart:" not in text
+
+
+def test_an_old_pages_offer_box_beside_the_story_goes() -> None:
+    offer = (
+        '<table><tr><td><font size="2"><b>Get the Ledger delivered!</b></font><br><font>13 '
+        'weeks of home delivery for just $29.25. <a href="/subscribe/">Click here</a></font>'
+        "</td></tr></table>"
+    )
+    text = text_after_clean(
+        f'<table><tr><td><font class="storytext"><p>{PROSE}</p><p>{PROSE}</p></font>{offer}'
+        "</td></tr></table>"
+    )
+    assert PROSE.strip() in text and "delivered" not in text and "$29.25" not in text

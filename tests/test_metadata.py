@@ -499,3 +499,16 @@ def test_site_name_from_the_title_part_its_feeds_or_logo_name() -> None:
     assert read(head, body=logo).site_name == "Lakeshore Tribune"
     # a title part that nothing else on the page names is no site name
     assert read(head).site_name is None
+
+
+def test_a_plain_by_line_names_the_writer_when_nothing_else_does() -> None:
+    body = (
+        '<td><font size="5"><b>Council puts pool bond on ballot</b></font><br><font size="2">'
+        "<b>By MARGARET HOLLOWAY, Staff Writer</b></font><br><p>Text of the story.</p></td>"
+    )
+    m = read(body=body)
+    assert m.authors == ("Margaret Holloway",)
+    assert read(body="<p><b>By the numbers</b></p><p>Most pools close in May.</p>").authors == ()
+    # a marked byline still comes first
+    marked = '<span class="byline">By Ann Lee</span>' + body
+    assert read(body=marked).authors == ("Ann Lee",)

@@ -393,7 +393,7 @@ AD_LABELS = words(
 # "První měsíc za 1 Kč, poté 149 Kč měsíčně"). A paragraph of the article that names a
 # price and links such a page is prose: only a box (OFFER_BOX_TAGS) around it goes.
 MAX_OFFER_BOX_CHARS = 400
-OFFER_BOX_TAGS = frozenset(words("div aside section form"))
+OFFER_BOX_TAGS = frozenset(words("div aside section form table td"))  # old pages box in tables
 OFFER_LINK = re.compile(
     r"subscri|abonn|/abo(?:[/?-]|$)|prenumer|predplat|předplat|assinatur|suscrip|checkout"
     r"|/offers?(?:[/?]|$)|/plans?(?:[/?]|$)|/membership|/login|/log-?in|logga-in|/anmelden",
@@ -577,6 +577,7 @@ DATE_WORDS = frozenset(
         " min mins ft ht"  # live blogs' match clock: "90+2 min 19.14 BST", "FT 19.21 BST"
         " modified first on at am pm a.m p.m gmt bst utc cet cest est edt pst pdt the of"
         " et ct mt pt cst cdt mst mdt akst akdt hst"  # US zones: "5:02 a.m. ET Oct. 3, 2025"
+        " story"  # "Story last updated at 9:20 a.m. Friday, October 15, 2004"
         " januar februar märz juni juli oktober dezember montag dienstag mittwoch donnerstag"
         " freitag samstag sonntag veröffentlicht aktualisiert am um uhr"
         " janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
@@ -1049,7 +1050,9 @@ def _clean_around(root: HtmlElement, main: HtmlElement | None) -> None:
     for el in list(_ad_boxes(root, protected)):
         _drop(el)
     if main is not None:
-        for el in list(_offer_boxes(main, protected)):
+        # The article and what sits beside it: an offer box follows the story's last line.
+        scope = main.getparent() if main.getparent() is not None else main
+        for el in list(_offer_boxes(scope, protected)):
             _drop(el)
     body_size = _text_length(main) if main is not None else 0
     captions = _story_captions(main, body_size) | _lone_pull_quotes(main) | _fact_boxes(main)
@@ -1265,12 +1268,12 @@ def _ad_boxes(root: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlEl
             yield box
 
 
-def _offer_boxes(main: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
-    """Boxes in the article that sell a subscription: the largest box (below the article
-    element) around a link to a subscription or log-in page whose text is short and names a
-    price. Outside the article such boxes are left to the rules that keep the article only."""
+def _offer_boxes(scope: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """Boxes in or beside the article that sell a subscription: the largest box (below the
+    article element) around a link to a subscription or log-in page whose text is short and
+    names a price. Farther away such boxes are left to the rules that keep the article only."""
     found: set[HtmlElement] = set()
-    for link in main.iter("a"):
+    for link in scope.iter("a"):
         if not OFFER_LINK.search(link.get("href") or ""):
             continue
         box = None

@@ -151,6 +151,14 @@ CREDIT_LINE = re.compile(
     re.I,
 )
 MAX_CREDIT_LINE_CHARS = 80
+# Text nodes that open with "By": a plain byline line when nothing else names a writer.
+BY_TEXT = (
+    "//text()[starts-with(normalize-space(.), 'By ') or starts-with(normalize-space(.), 'BY ')"
+    " or starts-with(normalize-space(.), 'by ')]"
+)
+MIN_PERSON_WORDS = 2
+MAX_PERSON_WORDS = 4
+NAME_PARTICLES = frozenset(words("de da das do dos del la le van von der den di du bin ibn al"))
 _NOT_A_NAME = re.compile(r"[\d$€£%@#]")  # amounts, handles and dates are not names
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _URL_IN_TEXT = re.compile(r"\(?\s*(?:https?://|www\.)[^\s)]*\s*\)?")
@@ -785,8 +793,33 @@ def _authors(
         names = _dedupe(split_names(raw, organisations))
         if names:
             return names, ("; ".join(names), "page")
-    found = credited()
+    found = credited() or _by_line_names(tree, organisations)
     return found, ("; ".join(found), "page") if found else None
+
+
+def _by_line_names(tree: HtmlElement, organisations: list[str]) -> tuple[str, ...]:
+    """The people of the first short plain-text line that opens with "By" ("By MARGARET
+    HOLLOWAY, Staff Writer"): how pages made before bylines had markup credit the writer.
+    Only names that look like a person's count ("By the numbers" names nobody)."""
+    for node in tree.xpath(BY_TEXT):
+        parent = node.getparent()
+        if parent is None or not node.is_text or parent.tag in ("script", "style", "title"):
+            continue
+        text = normalize_space(parent.text_content())
+        if len(text) > MAX_CREDIT_LINE_CHARS:
+            continue
+        names = split_names(text, organisations)
+        if names and all(_person_like(n) for n in names):
+            return _dedupe(names)
+    return ()
+
+
+def _person_like(name: str) -> bool:
+    """A name of two to four words, each capitalised but for particles ("Ana de la Cruz")."""
+    parts = name.split()
+    if not MIN_PERSON_WORDS <= len(parts) <= MAX_PERSON_WORDS:
+        return False
+    return all(p[0].isupper() or p in NAME_PARTICLES for p in parts)
 
 
 def _credit_lines(tree: HtmlElement) -> list[str]:
