@@ -512,3 +512,16 @@ def test_a_plain_by_line_names_the_writer_when_nothing_else_does() -> None:
     # a marked byline still comes first
     marked = '<span class="byline">By Ann Lee</span>' + body
     assert read(body=marked).authors == ("Ann Lee",)
+
+
+def test_the_lead_picture_when_no_meta_names_an_image() -> None:
+    story = f"<p>{'The harbor commission met on Monday and voted. ' * 6}</p>" * 3
+    body = (
+        '<div class="print-body"><figure><img src="/img/logo-print.png" width="260"></figure>'
+        '<figure><img src="/media/freighter-1200.jpg" width="1200"></figure>'
+        f"{story}</div>"
+    )
+    assert read(body=body).image_url == "https://paper.example/media/freighter-1200.jpg"
+    head = '<meta property="og:image" content="https://cdn.example/og.jpg">'
+    assert read(head, body=body).image_url == "https://cdn.example/og.jpg"
+    assert read(body=story).image_url is None

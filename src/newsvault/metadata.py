@@ -272,6 +272,9 @@ URL_DATE = re.compile(
 NEWSROOM_LABELS = frozenset(("staff", "agencies", "wire services"))
 # Meta names of the section and of the tags or keywords.
 SECTION_META = ("article:section", "section", "parsely-section", "sailthru.section", "category")
+# Files that are no article's picture, and the least width or height of one.
+NOT_A_PICTURE = re.compile(r"logo|icon|spacer|sprite|avatar|pixel|blank\.gif|/ads?/", re.I)
+MIN_PICTURE_PIXELS = 100
 TAG_META = ("article:tag", "news_keywords", "keywords", "parsely-tags", "sailthru.tags")
 MAX_TAGS = 30  # keyword lists past this are SEO stuffing, not the article's tags
 
@@ -1281,10 +1284,34 @@ def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> Foun
 
 
 def _image(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, url: str | None) -> Found:
+    """og:image and its kin, the JSON-LD image, <link rel=image_src>; else the article's lead
+    picture (the first <figure> with an image in or beside the text)."""
     found = _first_found(meta, IMAGE_META) or _pick(
-        (_ld_image(ld), "json-ld"), (_link(tree, "image_src"), "meta")
+        (_ld_image(ld), "json-ld"),
+        (_link(tree, "image_src"), "meta"),
+        (_lead_picture(tree), "page"),
     )
     return (_absolute(found[0], url) or "", found[1]) if found else None
+
+
+def _lead_picture(tree: HtmlElement) -> str | None:
+    """The first picture set in a <figure> in the article or beside it (a print view, an old
+    page: no image meta at all); icons, logos and spacers are no lead picture."""
+    main = main_paragraph_parent(tree)
+    if main is None:
+        return None
+    region = main.getparent() if main.getparent() is not None else main
+    for img in region.xpath(".//figure//img[@src]"):
+        src = img.get("src") or ""
+        if NOT_A_PICTURE.search(src) or _too_small(img):
+            continue
+        return src
+    return None
+
+
+def _too_small(img: HtmlElement) -> bool:
+    sizes = [img.get("width") or "", img.get("height") or ""]
+    return any(size.isdigit() and int(size) < MIN_PICTURE_PIXELS for size in sizes)
 
 
 def _section(meta: dict[str, str], ld: dict[str, Any]) -> Found:
