@@ -65,6 +65,16 @@ def test_a_closing_line_of_the_authors_name_alone_is_dropped() -> None:
     assert texts[-1] == f"{SENTENCE} Detail 5."
 
 
+def test_a_wire_stories_closing_credits_are_no_repeated_byline() -> None:
+    credits = "Reporting by Ann Lee; Editing by Philippa Crane"
+    page = PAGE.replace("<p>Advertisement</p>", f"<p>{credits}</p>")
+    assert [b.text for b in extract_with_blocks(page).blocks][-1] == credits
+    # set after the body, in an attribution box, they are still the story's last line
+    page = PAGE.replace("</div>\n</article>", f'</div><div class="attribution"><p>{credits}</p>'
+                        "</div></article>")  # fmt: skip
+    assert [b.text for b in extract_with_blocks(page).blocks][-1] == credits
+
+
 def test_fields_are_taken_out_of_the_body() -> None:
     page = PAGE.replace('<div class="entry-content">', "<div>").replace(
         "<h1>Bridge opens early</h1>", "<div><h1>Bridge opens early</h1>"

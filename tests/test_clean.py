@@ -29,7 +29,7 @@ def text_after_clean(body: str) -> str:
      "ADVERTISING", "PUBLICIDADE", "Continua após a publicidade", "광고", "广告", "IKLAN",
      "관련기사", "Artykuł jest kontynuowany pod materiałem wideo", "Haberin Devamı", "REKLAM",
      "- โฆษณา -", "פרסומת", "ΔΙΑΦΗΜΙΣΗ", "ANNONS", "انتهای پیام/", "-ENDS-",
-     "อ่านข่าวที่เกี่ยวข้อง"],
+     "อ่านข่าวที่เกี่ยวข้อง", "延伸閱讀", "Got a story?", "PUBLICITATE"],
 )  # fmt: skip
 def test_cruft_lines(line: str) -> None:
     assert clean.is_cruft(line)
@@ -217,7 +217,17 @@ def test_tail_text_survives_a_removed_element() -> None:
      ("Ann Lee covers health for the Herald. Reach her at alee@herald.example.", 0.3, True),
      ("Reach out to the county at info@county.example to ask for a form.", 0.3, False),
      ("Continued on page 2: The campaigners who would not give up »", 0.0, True),
-     ("The story continued on the next page of the report, the auditor said.", 0.0, False)],
+     ("The story continued on the next page of the report, the auditor said.", 0.0, False),
+     ("If you’ve got a celebrity story, video or pictures get in touch by emailing us.", 0.1,
+      True),
+     ("（編輯：張瑞芬）1141125", 0.0, True),
+     ("Read Jonah’s full story →", 1.0, True),
+     ("Did someone forward you this email? Sign up here.", 0.3, True),
+     ("City Desk Weekly is free to read. Become a member for $5 a month.", 0.3, True),
+     ("She went on to become a member of the council in 2019.", 0.0, False),
+     ("Follow me here on Inkwell to get every story by email.", 0.0, True),
+     ("Residents follow the council on its channel to get updates, he said.", 0.0, False),
+     ("The editor (編輯：張瑞芬) said the book would be reprinted next year.", 0.0, False)],
 )  # fmt: skip
 def test_link_trailers(line: str, density: float, expected: bool) -> None:
     assert clean.is_link_trailer(line, density) is expected
@@ -509,3 +519,47 @@ def test_an_old_pages_offer_box_beside_the_story_goes() -> None:
         "</td></tr></table>"
     )
     assert PROSE.strip() in text and "delivered" not in text and "$29.25" not in text
+
+
+def test_ruby_readings_are_not_text() -> None:
+    text = text_after_clean(
+        "<div class='body'><p>創業<ruby>甑<rt>こしき</rt></ruby>の<ruby>越ノ沢<rp>（</rp>"
+        "<rt>こしのさわ</rt><rp>）</rp></ruby>町で。</p></div>"
+    )
+    assert text == "創業甑の越ノ沢町で。"
+
+
+def test_a_box_headed_presented_by_is_an_advert() -> None:
+    text = text_after_clean(
+        f'<div class="content"><p>{PROSE}</p><table class="mcnBoxedTextBlock"><tr><td>'
+        "<h3>PRESENTED BY HARBOR POINT CREDIT UNION</h3><p>Open a savings account this month."
+        f"</p></td></tr></table><p>{PROSE}</p></div>"
+    )
+    assert PROSE.strip() in text and "HARBOR POINT" not in text and "savings" not in text
+
+
+def test_a_player_that_a_script_fills_goes_with_its_labels() -> None:
+    player = (
+        '<bsp-jw-player data-media-id="kT4p"><div class="jw-placeholder"></div><div>VIDEO</div>'
+        "<div>The valve being replaced</div><p>A tour of the pumping station.</p><div>1:48</div>"
+        "</bsp-jw-player>"
+    )
+    text = text_after_clean(f'<div class="content"><p>{PROSE}</p>{player}<p>{PROSE}</p></div>')
+    assert PROSE.strip() in text and "valve" not in text and "pumping station" not in text
+
+
+def test_a_tagdiv_ad_slot_goes_with_its_label() -> None:
+    slot = (
+        '<div class="td-a-rec td-a-rec-id-content_inline tdi_75"><span class="td-adspot-title">'
+        'PUBLICITATE</span><ins class="adsbygoogle"></ins></div>'
+    )
+    text = text_after_clean(f'<div class="content"><p>{PROSE}</p>{slot}<p>{PROSE}</p></div>')
+    assert "PUBLICITATE" not in text and PROSE.strip() in text
+
+
+def test_a_headings_permalink_sign_is_not_its_text() -> None:
+    text = text_after_clean(
+        f'<div class="content"><p>{PROSE}</p><h2 id="a-schedule">A schedule <a href="#a-schedule"'
+        ' aria-label="Anchor">#</a></h2><h2>See <a href="#notes">the notes</a></h2></div>'
+    )
+    assert "A schedule See the notes" in text and "#" not in text

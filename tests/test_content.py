@@ -237,3 +237,17 @@ def test_linked_headings_over_prose_survive_when_readability_chooses() -> None:
     section = f"<h3>{link}</h3><p>{SENTENCE * 2}</p>"
     got = blocks(f'<div class="caas-body">{PARAGRAPHS}{section}{PARAGRAPHS}</div>')
     assert Block("h", "“Rez Infinite” ($30)", level=3) in got
+
+
+def test_a_correction_set_after_the_body_and_its_endnotes_is_kept() -> None:
+    body = (
+        f'<article><section itemprop="articleBody">{PARAGRAPHS}</section>'
+        '<div class="correction"><p>Correction, Nov. 18, 2025: An earlier version misstated a '
+        "count. It was 61, not 16.</p></div>"
+        '<div class="more"><a href="/x">Other story</a></div></article>'
+    )
+    texts = [b.text for b in blocks(body)]
+    assert texts[-1].startswith("Correction, Nov. 18, 2025:") and "Other story" not in texts
+    # a box after the body that is not the story's own stays out
+    other = body.replace("Correction, Nov. 18, 2025: An earlier", "Promotion: an earlier")
+    assert not any(t.startswith("Promotion") for t in (b.text for b in blocks(other)))

@@ -29,6 +29,13 @@ FIELD_SEARCH_BLOCKS = 5
 MAX_BYLINE_LINE_CHARS = 100
 # How many closing blocks may be a sign-off repeating the byline with an e-mail address.
 SIGNOFF_SEARCH_BLOCKS = 3
+# A wire story's closing credits name who did what ("Reporting by A; Editing by B"): part of
+# the copy, not the byline repeated, even when its reporters are the authors.
+WIRE_CREDIT = re.compile(
+    r"\b(?:(?:additional )?reporting|writing|editing|edited|compiled|contributed|fact-checking)"
+    r" by\b|;",
+    re.I,
+)
 
 # Every element an HtmlElement, chosen in C. lxml.html's own lookup is a Python method run
 # each time an element is touched from Python (cProfile: ~8 % of extraction), to give form
@@ -147,6 +154,8 @@ def _is_signoff(block: Block, meta: Metadata) -> bool:
     as Vietnamese papers sign), or a name and an e-mail address ("박서연 기자
     seoyeon@paper.example")."""
     if block.kind != "p" or not meta.authors or len(block.text) > MAX_BYLINE_LINE_CHARS:
+        return False
+    if WIRE_CREDIT.search(block.text):  # "Reporting by A; Editing by B": the wire's sign-off
         return False
     rest = _EMAIL.sub(" ", block.text)
     names = metadata.split_names(rest, [meta.site_name] if meta.site_name else [])

@@ -32,7 +32,8 @@ BOILERPLATE_TOKENS: dict[str, tuple[str, ...]] = {
     "ads": words(
         "ad ads adv advert adverts advertisement advertising adsbygoogle adslot adunit dfp"
         " gpt-ad sponsor sponsored promo promoted outbrain taboola zergnet teads native-ad"
-        " commercial publicidade publicidad publicite pubblicita werbung"
+        " commercial publicidade publicidad publicite pubblicita publicitate werbung adspot"
+        " td-a-rec"  # tagDiv's ad slots: "td-a-rec td-a-rec-id-content_inline"
     ),
     # Cookie and consent banners, and the overlays/popups that carry them.
     "consent": words(
@@ -149,8 +150,9 @@ PLAY_LABEL = re.compile(r"(?:^|[\s_-])play(?:$|[\s_-])|lecture|abspielen|reprodu
 FIGURE_CONTENT = ".//table | .//blockquote | .//pre | .//ul | .//ol"
 
 # Code and embedded objects: removed before any text is measured, since a script's source
-# would otherwise count as text.
-CODE_TAGS = tuple(words("script style noscript template svg canvas object embed iframe"))
+# would otherwise count as text. Also ruby annotations (<rt>, <rp>): the reading set over a
+# Japanese or Chinese word ("甑<rt>こしき</rt>") is a pronunciation aid, not the text.
+CODE_TAGS = tuple(words("script style noscript template svg canvas object embed iframe rt rp"))
 
 # Inline style values that hide an element from every reader.
 HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
@@ -203,9 +205,12 @@ CRUFT_LINES = frozenset(
         اقرأ أيضاً
         関連記事
         相关阅读
+        延伸閱讀
+        相關新聞
         reclame
         advertentie
         annons
+        publicitate
         διαφήμιση
         διαφημιση
         פרסומת
@@ -245,6 +250,8 @@ CRUFT_LINES = frozenset(
         print
         copy link
         you may also like
+        got a story
+        have a tip
         you might also like
         related
         related articles
@@ -279,6 +286,8 @@ CRUFT_LINES = frozenset(
 # Headings that label a boilerplate block; the block under such a heading goes with it.
 BLOCK_LABELS: tuple[str, ...] = (
     r"you (?:may|might) also (?:like|enjoy)",
+    r"(?:presented|sponsored|brought to you) by\b.*",
+    r"paid (?:partner|post|content)(?:ship)?",
     r"related(?: (?:articles?|posts?|stories|news|content))?",
     r"more (?:from|on|about)\b.*",
     r"more (?:stories|news|articles)",
@@ -324,6 +333,7 @@ BLOCK_LABELS: tuple[str, ...] = (
     r"関連記事",
     r"(?:アクセス)?ランキング",
     r"相关(?:阅读|新闻)",
+    r"(?:延伸閱讀|相關(?:新聞|報導))",
     r"관련 ?기사",
     r"많이 본 (?:뉴스|기사)",
     r"baca juga",
@@ -364,12 +374,24 @@ PAYWALL_WORDS = (
     "assinantes",
 )
 
+# The permalink signs of a heading's link to itself; a heading's link elsewhere is text.
+ANCHOR_SIGNS = frozenset(("#", "¶", "§", "🔗", "⚓", "link", "anchor"))
+_HEADING_LINKS = " | ".join(
+    f"//{h}//a[starts-with(@href, '#')]" for h in ("h1", "h2", "h3", "h4", "h5", "h6")
+)
 # The address a print view writes after a link's text: " [https://…]" or " (https://…)".
 PRINTED_URL = re.compile(r"\s*[\[(]\s*(https?://[^\s\])]+)\s*[\])]")
 
 # An embed's wrapper (around an <iframe> or <video>) whose own text is at most this long and
 # is no sentence is the embed's title or label ("Watch: …"), and goes with the embed.
 MAX_EMBED_TITLE_CHARS = 120
+# Players that a script fills in (no <iframe> or <video> in the page yet): a custom element
+# named for a player (<bsp-jw-player>, <video-js>) or an element carrying a clip's id.
+SCRIPTED_PLAYERS = (
+    "//*[@data-video-id or @data-media-id or @data-player-id"
+    " or (contains(local-name(), '-') and contains(local-name(), 'player'))"
+    " or local-name() = 'video-js']"
+)
 # Or a few such lines, each in its own element: a chart's title above it, its credit below.
 MAX_EMBED_LINES = 3
 MAX_EMBED_TEXT_CHARS = MAX_EMBED_LINES * MAX_EMBED_TITLE_CHARS
@@ -386,7 +408,8 @@ MIN_DETAIL_PARTS = 2
 MAX_AD_BOX_CHARS = 300
 AD_LABELS = words(
     "ad ads advertisement advertising sponsored anzeige werbung publicité publicidad"
-    " publicidade pubblicità reklama реклама annons διαφήμιση פרסומת تبلیغات آگهی โฆษณา"
+    " publicidade pubblicità publicitate reklama реклама annons διαφήμιση פרסומת تبلیغات آگهی"
+    " โฆษณา"
 )
 # A box that sells a subscription: a link to a subscription, log-in or checkout page and a
 # price, in at most this much text ("Prenumerera – 1 kr i tre månader, sedan 149 kr/mån",
@@ -464,6 +487,7 @@ _SHORT_CRUFT_CANDIDATES = " | ".join(
 # ("Read more: <a>…</a>", "Lesen Sie auch: <a>…</a>").
 LINK_TRAILER = re.compile(
     r"^(?:read (?:more|also|next)|also read|see also|related|more|watch|listen|source|via"
+    r"|read (?:\w+['’]s )?(?:the )?full (?:story|article|interview|report)"
     r"|lesen sie auch|weiterlesen|mehr dazu|lire aussi|à lire aussi|voir aussi|lee también"
     r"|tags?|topics?|filed under|schlagworte|themen|mots-clés|etiquetas|argomenti"
     r"|lea también|leer más|ver también|leggi anche|leggi tutto|vedi anche|leia também"
@@ -504,6 +528,19 @@ PROMO_LINE = re.compile(
     r"|.{0,80}\b(?:sign up|subscribe) (?:to|for) .{0,40}newsletters?\b"
     r"|get (?:the latest|our) .{0,60}\b(?:inbox|newsletters?)\b"
     r"|send (?:us )?your (?:story ideas|news tips|tips|photos)|get in touch with"
+    # An editor's credit closing a Chinese story, perhaps with a date code: "（編輯：張瑞芬）
+    # 1141125", "（责任编辑：王明）".
+    r"|[（(](?:责任)?(?:編輯|编辑|責任編輯)[:：][^）)]{1,20}[）)]\s*\d{0,8}$"
+    # A writer's closing call: "Follow me here on Inkwell to get every story by email."
+    r"|.{0,200}\bfollow (?:me|us)\b.{0,40}\bto get (?:every|each|all|my|our|new) (?:\w+ )?"
+    r"(?:story|stories|post|posts|issue|issues)\b"
+    # A newsletter's own calls: "Did someone forward you this email? Sign up here.", "...
+    # become a member for $5 a month."
+    r"|(?:did someone|was this|were you) forward(?:ed)? (?:you )?this (?:e-?mail|newsletter)"
+    r"|.{0,160}\bbecome a (?:paying )?(?:member|supporter|subscriber)\b.{0,40}(?:[$€£]\s?\d|\d\s?€)"
+    # The tips box: "If you've got a celebrity story, video or pictures get in touch ..."
+    r"|(?:if you(?:['’]ve| have) got|do you have|got|have you got) (?:a|any) (?:\w+ ){0,2}"
+    r"(?:story|stories|tip|tips)\b"
     r"|click here to (?:subscribe|sign up)|download (?:our|the) app|have a (?:news )?tip\b"
     r"|.{0,60}\bis funded by (?:readers|our readers|you)\b|support (?:us|our journalism) from\b"
     r"|.{0,60}\b(?:e-?mail|write to|contact) us at\b|.{0,60}\b(?:may|can) be reached at\b"
@@ -966,7 +1003,12 @@ def clean(root: HtmlElement) -> HtmlElement | None:
     for node in root.xpath("//comment() | //processing-instruction()"):
         _drop(node)
     _drop_printed_urls(root)
-    embeds = [box for el in root.iter("iframe", "video") if (box := _embed_box(el)) is not None]
+    _drop_heading_anchors(root)
+    # A script-filled player holding little text goes whole: its text is the clip's labels.
+    scripted = root.xpath(SCRIPTED_PLAYERS)
+    boxed = [el for el in scripted if 0 < _text_length(el) <= MAX_PLAYER_CHARS]
+    players = [*root.iter("iframe", "video"), *(el for el in scripted if el not in boxed)]
+    embeds = [*boxed, *(box for el in players if (box := _embed_box(el)) is not None)]
     for el in [el for el in root.iter(*CODE_TAGS)]:
         _drop(el)
     container = find_container(root)
@@ -991,6 +1033,14 @@ def _drop_printed_urls(root: HtmlElement) -> None:
         printed = PRINTED_URL.match(tail)
         if printed and _same_address(printed.group(1), href):
             link.tail = tail[printed.end() :]
+
+
+def _drop_heading_anchors(root: HtmlElement) -> None:
+    """Drop the permalink sign a static site sets in each heading ("<h2>Title <a
+    href="#title">#</a></h2>"): a link to the heading itself, not its words."""
+    for link in root.xpath(_HEADING_LINKS):
+        if normalize_space(link.text_content()) in ANCHOR_SIGNS:
+            _drop(link)
 
 
 def _same_address(printed: str, href: str) -> bool:

@@ -56,6 +56,16 @@ MAX_CELL_CHARS = 300
 BACK_LINK = re.compile(r"[↩↑⤴⬆^\ufe0e\ufe0f]+")
 # Notes set after the body are kept with their heading when the heading is all else there.
 MAX_NOTES_HEADING_CHARS = 40
+# A wire story's closing credits ("Reporting by A; Editing by B") or a correction of the
+# story, kept when the page sets them just after the body container: at most this long,
+# and the container or its parent must be what they follow.
+CREDITS_LINE = re.compile(
+    r"^(?:(?:additional )?(?:reporting|writing|editing) by\b|corrections?\b|editor['’]s note\b"
+    r"|this (?:article|story) (?:was|has been) (?:amended|updated|corrected)\b)",
+    re.I,
+)
+MAX_CREDITS_CHARS = 500
+CREDIT_CLIMB = 2
 # A footnote marker's text: a number or a letter or two ("12", "iv", "a").
 NOTE_NUMBER = re.compile(r"\d{1,3}|[a-z]{1,2}|[ivx]{1,5}", re.I)
 
@@ -163,7 +173,33 @@ def _walk_all(container: HtmlElement) -> list[_Walked]:
     if notes is not None:
         _emit(notes, flow)
         flow.flush()
+    credits = _credits_after(container, notes)
+    if credits is not None:
+        _emit(credits, flow)
+        flow.flush()
     return flow.blocks
+
+
+def _credits_after(container: HtmlElement, notes: HtmlElement | None) -> HtmlElement | None:
+    """A story's closing credits or its correction set just after its body container
+    ("Reporting by A; Editing by B" in an attribution box, "Correction, Nov. 18: ..."): the
+    first element with text after the container (or its endnotes), or after its parent when
+    the container is its parent's last."""
+    node: HtmlElement | None = container
+    for _ in range(CREDIT_CLIMB):
+        if node is None:
+            return None
+        after = node.getnext()
+        while after is not None and (
+            not isinstance(after.tag, str) or after is notes or not _text_length(after)
+        ):
+            after = after.getnext()
+        if after is not None:
+            text = clean.normalize_space(after.text_content())
+            fits = len(text) <= MAX_CREDITS_CHARS and CREDITS_LINE.match(text)
+            return after if fits else None
+        node = node.getparent()
+    return None
 
 
 def _notes_outside(container: HtmlElement) -> HtmlElement | None:
