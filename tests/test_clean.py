@@ -220,6 +220,8 @@ def test_tail_text_survives_a_removed_element() -> None:
      ("The story continued on the next page of the report, the auditor said.", 0.0, False),
      ("If you’ve got a celebrity story, video or pictures get in touch by emailing us.", 0.1,
       True),
+     ("Do you have any tips for first-time buyers? Start with the deposit, she said.", 0.0,
+      False),
      ("（編輯：張瑞芬）1141125", 0.0, True),
      ("Read Jonah’s full story →", 1.0, True),
      ("Did someone forward you this email? Sign up here.", 0.3, True),

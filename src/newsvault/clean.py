@@ -540,7 +540,7 @@ PROMO_LINE = re.compile(
     r"|.{0,160}\bbecome a (?:paying )?(?:member|supporter|subscriber)\b.{0,40}(?:[$€£]\s?\d|\d\s?€)"
     # The tips box: "If you've got a celebrity story, video or pictures get in touch ..."
     r"|(?:if you(?:['’]ve| have) got|do you have|got|have you got) (?:a|any) (?:\w+ ){0,2}"
-    r"(?:story|stories|tip|tips)\b"
+    r"(?:story|stories|tip|tips)\b.{0,200}\b(?:e-?mail|get in touch|contact us|send (?:it|them|us))"
     r"|click here to (?:subscribe|sign up)|download (?:our|the) app|have a (?:news )?tip\b"
     r"|.{0,60}\bis funded by (?:readers|our readers|you)\b|support (?:us|our journalism) from\b"
     r"|.{0,60}\b(?:e-?mail|write to|contact) us at\b|.{0,60}\b(?:may|can) be reached at\b"
