@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from conftest import fixture_slugs, load_fixture
+from conftest import article_fields, fixture_slugs, load_fixture
 from newsvault.article import Extraction, extract, extract_with_blocks
 from newsvault.cli import cli
 from newsvault.errors import NotAnArticle
@@ -49,20 +49,7 @@ def test_fields(case: tuple[dict[str, Any], Extraction | None]) -> None:
     expected, got = case
     if got is None:
         return
-    article = got.article
-    actual = {
-        "title": article.title,
-        "byline": article.byline,
-        "authors": list(article.authors),
-        "description": article.description,
-        "published": _day(article.published_at),
-        "modified": _day(article.modified_at),
-        "language": article.language,
-        "site_name": article.site_name,
-        "canonical_url": article.canonical_url,
-        "image_url": article.image_url,
-        "original_url": article.original_url,
-    }
+    actual = article_fields(got.article)
     wrong = {k: (expected[k], v) for k, v in actual.items() if k in expected and expected[k] != v}
     assert not wrong, f"(expected, got) per field: {wrong}"
 
@@ -111,10 +98,6 @@ def test_every_expected_key_is_checked() -> None:
     for slug in SLUGS:
         _, expected = load_fixture(slug)
         assert set(expected) <= checked, f"{slug}: unchecked keys {set(expected) - checked}"
-
-
-def _day(iso: str | None) -> str | None:
-    return iso[:10] if iso else None
 
 
 # --- the same pages through the command line: `fetch` from a local server, and `extract` ----
