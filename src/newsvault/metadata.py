@@ -304,7 +304,9 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
     ld, ld_site = _linked_data(tree)
     site = _site_name(meta, ld, ld_site, tree)
     index = token_index(tree)  # the class/id tokens of the page, read once for every scan
-    authors = _authors(meta, ld, tree, index, site[0] if site else None)
+    main = main_paragraph_parent(tree)  # the article's text, found once for every rule
+    around = {main, *main.iterancestors()} if main is not None else set()
+    authors = _authors(meta, ld, tree, index, around, site[0] if site else None)
     language = _language(meta, ld, tree)
     found: dict[str, Found] = {
         "title": _title(meta, ld, tree, site[0] if site else None, url),
@@ -315,9 +317,9 @@ def read(tree: HtmlElement, url: str | None) -> Metadata:
         "language": language,
         "site_name": site,
         "canonical_url": _canonical(tree, meta, url),
-        "image_url": _image(meta, ld, tree, url),
+        "image_url": _image(meta, ld, tree, main, url),
         "section": _section(meta, ld),
-        "organisation": None if authors[0] else _organisation(meta, ld, tree, index, site),
+        "organisation": None if authors[0] else _organisation(meta, ld, tree, index, around, site),
     }
     found["original_url"] = _original(tree, url, _value(found["canonical_url"]))
     tags = _tags(tree, ld)
@@ -767,6 +769,7 @@ def _authors(
     ld: dict[str, Any],
     tree: HtmlElement,
     index: TokenIndex,
+    around: set[HtmlElement],
     site: str | None,
 ) -> tuple[tuple[str, ...], Found]:
     """People who wrote the article, and where they were found; organisations and agencies
@@ -777,7 +780,6 @@ def _authors(
     people = {_key(n) for n in _ld_names(ld, PERSON_TYPES)}
     organisations = [site] if site and _key(site) not in people else []
     organisations += _ld_names(ld, ORGANISATION_TYPES)
-    around = _around_article(tree)
     sources = (
         (_ld_authors(ld), "json-ld"), (_meta_authors(tree), "meta"),
         (_marked_authors(tree, around), "page"),
@@ -836,7 +838,12 @@ def _credit_lines(tree: HtmlElement) -> list[str]:
 
 
 def _organisation(
-    meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, index: TokenIndex, site: Found
+    meta: dict[str, str],
+    ld: dict[str, Any],
+    tree: HtmlElement,
+    index: TokenIndex,
+    around: set[HtmlElement],
+    site: Found,
 ) -> Found:
     """The organisation credited when no person is: a JSON-LD author of an organisation type,
     else a wire agency named in the byline or the author <meta>."""
@@ -846,7 +853,6 @@ def _organisation(
             if isinstance(name, str) and name.strip():
                 return normalize_space(name), "json-ld"
     candidates = [(raw, "meta") for raw in _meta_authors(tree)]
-    around = _around_article(tree)
     page = (*_marked_authors(tree, around), *_byline_texts(index, around))
     candidates += [(raw, "page") for raw in page]
     for raw, source in candidates:
@@ -940,12 +946,6 @@ def _elsewhere(el: HtmlElement, around: set[HtmlElement]) -> bool:
         if node.tag in ELSEWHERE_TAGS or has_token(node, _ELSEWHERE_RE):
             return True
     return False
-
-
-def _around_article(tree: HtmlElement) -> set[HtmlElement]:
-    """The element holding most of the page's paragraphs, and its ancestors."""
-    main = main_paragraph_parent(tree)
-    return {main, *main.iterancestors()} if main is not None else set()
 
 
 def _without_roles(el: HtmlElement) -> HtmlElement:
@@ -1283,21 +1283,26 @@ def _canonical(tree: HtmlElement, meta: dict[str, str], url: str | None) -> Foun
     return (_absolute(found[0], url) or "", found[1]) if found else None
 
 
-def _image(meta: dict[str, str], ld: dict[str, Any], tree: HtmlElement, url: str | None) -> Found:
+def _image(
+    meta: dict[str, str],
+    ld: dict[str, Any],
+    tree: HtmlElement,
+    main: HtmlElement | None,
+    url: str | None,
+) -> Found:
     """og:image and its kin, the JSON-LD image, <link rel=image_src>; else the article's lead
-    picture (the first <figure> with an image in or beside the text)."""
-    found = _first_found(meta, IMAGE_META) or _pick(
-        (_ld_image(ld), "json-ld"),
-        (_link(tree, "image_src"), "meta"),
-        (_lead_picture(tree), "page"),
+    picture (the first <figure> with an image in or beside the text, `main`)."""
+    found = (
+        _first_found(meta, IMAGE_META)
+        or _pick((_ld_image(ld), "json-ld"), (_link(tree, "image_src"), "meta"))
+        or _pick((_lead_picture(main), "page"))
     )
     return (_absolute(found[0], url) or "", found[1]) if found else None
 
 
-def _lead_picture(tree: HtmlElement) -> str | None:
+def _lead_picture(main: HtmlElement | None) -> str | None:
     """The first picture set in a <figure> in the article or beside it (a print view, an old
     page: no image meta at all); icons, logos and spacers are no lead picture."""
-    main = main_paragraph_parent(tree)
     if main is None:
         return None
     region = main.getparent() if main.getparent() is not None else main
